@@ -1,0 +1,8 @@
+"""Errors a user can cause. The CLI prints their message alone, without a traceback."""
+
+
+class UserError(Exception):
+    """A problem the user can fix (bad config, missing input, unreachable bucket, ...).
+
+    The message must say what went wrong and what to do about it.
+    """

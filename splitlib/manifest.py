@@ -1,0 +1,79 @@
+"""The manifest: the commit point of a split run, and the contract with training.
+
+A run root is committed once `manifest.json` exists in it; readers refuse a root
+without one. The manifest holds no timestamps, so the same inputs and config give
+the same manifest content.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from splitlib import storage
+from splitlib.errors import UserError
+
+SCHEMA_VERSION = 1
+MANIFEST_NAME = "manifest.json"
+
+
+def manifest_url(run_root: str) -> str:
+    return storage.join(run_root, MANIFEST_NAME)
+
+
+def is_committed(run_root: str) -> bool:
+    return storage.exists(manifest_url(run_root))
+
+
+def write_manifest(run_root: str, manifest: dict[str, Any]) -> str:
+    """Write the manifest last: its presence commits the run."""
+    manifest = {"schema_version": SCHEMA_VERSION, **manifest}
+    data = json.dumps(manifest, indent=2, sort_keys=True, allow_nan=False).encode() + b"\n"
+    url = manifest_url(run_root)
+    storage.write_bytes(url, data)
+    return url
+
+
+def read_manifest(run_root_or_manifest: str) -> dict[str, Any]:
+    """Read a committed run's manifest, given the run root or the manifest's own URL."""
+    url = run_root_or_manifest
+    if not url.rstrip("/").endswith(MANIFEST_NAME):
+        url = manifest_url(url)
+    try:
+        raw = storage.read_bytes(url)
+    except FileNotFoundError:
+        raise UserError(
+            f"no {MANIFEST_NAME} at {url!r}: this is not a committed split run "
+            "(the job did not finish, or the path is wrong). Run `splitlib run` first, "
+            "or point at the run root that holds manifest.json."
+        ) from None
+    manifest = json.loads(raw)
+    version = manifest.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise UserError(
+            f"{url!r} has manifest schema {version}, this splitlib reads {SCHEMA_VERSION}: "
+            "re-run the split with this version of splitlib."
+        )
+    return manifest
+
+
+def run_root_of(run_root_or_manifest: str) -> str:
+    """The run root, given either the root or the manifest's URL."""
+    url = run_root_or_manifest.rstrip("/")
+    if url.endswith("/" + MANIFEST_NAME) or url == MANIFEST_NAME:
+        return url[: -len(MANIFEST_NAME)].rstrip("/") or "."
+    return url
+
+
+def shards(manifest: dict[str, Any], set_name: str, domain: str | None = None) -> list[dict]:
+    """Shard entries of one set: 'mixture', 'domain' (with domain) or 'valid' (with domain)."""
+    found = [
+        s
+        for s in manifest["shards"]
+        if s["set"] == set_name and (domain is None or s.get("domain") == domain)
+    ]
+    return sorted(found, key=lambda s: s["path"])
+
+
+def domain_names(manifest: dict[str, Any]) -> list[str]:
+    return [d["name"] for d in manifest["domains"]]

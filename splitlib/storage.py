@@ -1,0 +1,95 @@
+"""Object-storage access through fsspec: local paths, file://, s3:// (s3fs), anything fsspec knows.
+
+S3 endpoints other than AWS (MinIO, moto, ...) are taken from `AWS_ENDPOINT_URL`
+or `SPLITLIB_S3_ENDPOINT_URL`, so the driver and every Spark task see the same store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import posixpath
+from typing import Any
+
+import fsspec
+
+from splitlib.errors import UserError
+
+
+def storage_options(url: str) -> dict[str, Any]:
+    """fsspec options for `url`: the S3 endpoint from the environment, if any."""
+    if url.startswith(("s3://", "s3a://")):
+        endpoint = os.environ.get("SPLITLIB_S3_ENDPOINT_URL") or os.environ.get("AWS_ENDPOINT_URL")
+        if endpoint:
+            return {"client_kwargs": {"endpoint_url": endpoint}}
+    return {}
+
+
+def filesystem(url: str) -> tuple[fsspec.AbstractFileSystem, str]:
+    """The filesystem for `url` and the path inside it."""
+    if url.startswith("s3a://"):
+        url = "s3://" + url[len("s3a://") :]
+    fs, path = fsspec.core.url_to_fs(url, **storage_options(url))
+    return fs, path
+
+
+def join(url: str, *parts: str) -> str:
+    """Join path parts onto a URL or local path with '/'."""
+    if "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://" + posixpath.join(rest, *parts)
+    return os.path.join(url, *parts)
+
+
+def is_remote(url: str) -> bool:
+    return "://" in url and not url.startswith("file://")
+
+
+def exists(url: str) -> bool:
+    fs, path = filesystem(url)
+    return fs.exists(path)
+
+
+def read_bytes(url: str) -> bytes:
+    fs, path = filesystem(url)
+    with fs.open(path, "rb") as f:
+        return f.read()
+
+
+def write_bytes(url: str, data: bytes) -> None:
+    """Write a whole file, creating parent folders where the store has them."""
+    fs, path = filesystem(url)
+    parent = posixpath.dirname(path)
+    if parent and not is_remote(url):
+        fs.makedirs(parent, exist_ok=True)
+    with fs.open(path, "wb") as f:
+        f.write(data)
+
+
+def remove(url: str, recursive: bool = False) -> None:
+    fs, path = filesystem(url)
+    if fs.exists(path):
+        fs.rm(path, recursive=recursive)
+
+
+def sha256_of(url: str, block: int = 1 << 20) -> str:
+    """Hex SHA-256 of a stored file, read in blocks."""
+    fs, path = filesystem(url)
+    digest = hashlib.sha256()
+    with fs.open(path, "rb") as f:
+        while chunk := f.read(block):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def check_writable(url: str) -> None:
+    """Fail early, with a clear message, when the output location cannot be written."""
+    probe = join(url, "_splitlib_write_probe")
+    try:
+        write_bytes(probe, b"ok")
+        remove(probe)
+    except Exception as err:  # any backend error means the same thing to the user
+        raise UserError(
+            f"cannot write to output {url!r} ({type(err).__name__}: {err}). "
+            "Choose a writable --out, or fix its permissions / credentials."
+        ) from None
