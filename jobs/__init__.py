@@ -1,0 +1,1 @@
+"""Spark entrypoints: wiring of reading, UDFs, MLlib and writing; no business logic."""

@@ -1,0 +1,135 @@
+"""Wiring of the split job's stages on Spark. The logic lives in splitlib/ and udfs/."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+from pyspark import StorageLevel
+from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import functions as F
+from pyspark.sql.types import StructType, _parse_datatype_string
+
+from jobs.session import get_spark
+from splitlib import manifest as manifest_mod
+from splitlib import storage
+from splitlib.config import SplitConfig
+from splitlib.corpus import SOURCES, bundled_corpus_path
+from splitlib.errors import UserError
+from splitlib.progress import Progress
+from splitlib.reading import DUPLICATE_ID, DUPLICATE_TEXT, list_inputs, plan_tasks
+from udfs.read import RECORDS_DDL, reader
+
+TWO63 = float(2**63)
+PERSIST = StorageLevel.MEMORY_AND_DISK
+
+
+def with_columns(df: DataFrame, ddl: str) -> StructType:
+    """The schema of `df` plus the columns of `ddl` (for mapInArrow outputs)."""
+    extra = _parse_datatype_string(ddl)
+    return StructType(df.schema.fields + extra.fields)
+
+
+def effective_k(cfg: SplitConfig, bundled: bool) -> int:
+    if cfg.domains.k:
+        return cfg.domains.k
+    return len(SOURCES) if bundled else 8
+
+
+def prepare_output(cfg: SplitConfig, overwrite: bool) -> None:
+    out = cfg.out
+    if manifest_mod.is_committed(out):
+        if not overwrite:
+            raise UserError(
+                f"{out!r} already holds a committed run (manifest.json). "
+                "Pass --overwrite to replace it, or choose another --out."
+            )
+        # the manifest goes first, so a run that dies from here on leaves no commit behind
+        storage.remove(manifest_mod.manifest_url(out))
+    storage.check_writable(out)
+    for folder in ("data", "docs", "quarantine", "domains", "tokenizer", "report.html"):
+        storage.remove(storage.join(out, folder), recursive=True)
+
+
+def run_split(cfg: SplitConfig, overwrite: bool = False, spark: SparkSession | None = None) -> dict:
+    """Run the whole split job; returns the committed manifest."""
+    from jobs import stages, writing
+
+    progress = Progress("split")
+    bundled = cfg.input.path is None
+    input_url = cfg.input.path or bundled_corpus_path()
+    if bundled and cfg.input.label_field is None and not cfg.domains.k:
+        progress.note(f"no --input: reading the bundled corpus {input_url}")
+    files = list_inputs(input_url)
+    prepare_output(cfg, overwrite)
+    spark = spark or get_spark(cfg.spark)
+    partitions = cfg.input.partitions or spark.sparkContext.defaultParallelism
+    spark.conf.set("spark.sql.shuffle.partitions", str(partitions))
+    spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(cfg.features.batch_records))
+
+    # read + validate
+    progress.start("read")
+    tasks = plan_tasks(files, cfg.input.split_bytes)
+    task_rows = [(json.dumps(t.to_dict()),) for t in tasks]
+    task_df = spark.createDataFrame(task_rows, "task string").repartition(min(len(tasks), partitions))
+    read_fn = reader(cfg.input, cfg.seed, cfg.features.batch_records, cfg.features.batch_bytes)
+    records = task_df.mapInArrow(read_fn, RECORDS_DDL).repartition(partitions, "file", "offset")
+    checked = mark_duplicates(records).persist(PERSIST)
+    reasons = {r["reason"]: r["count"] for r in checked.groupBy("reason").count().collect()}
+    n_read = sum(reasons.values())
+    n_kept = reasons.pop(None, 0)
+    progress.done(n_read, "records", f"{n_kept:,} valid, {n_read - n_kept:,} quarantined")
+    if n_kept == 0:
+        raise UserError(
+            f"no valid documents in {input_url!r} ({n_read} records read, all quarantined: "
+            f"{reasons}). Check input.text_field (now {cfg.input.text_field!r})."
+        )
+    quarantine = checked.filter(F.col("reason").isNotNull()).persist(PERSIST)
+    good = checked.filter(F.col("reason").isNull()).drop("reason", "detail", "raw")
+
+    result = stages.run_stages(spark, cfg, good, n_kept, bundled, progress)
+
+    progress.start("write")
+    shard_list = writing.write_all(cfg, result, quarantine)
+    progress.done(len(shard_list), "shards")
+
+    manifest = writing.commit(cfg, files, input_url, n_read, n_kept, reasons, result, shard_list, progress)
+    checked.unpersist()
+    quarantine.unpersist()
+    result.final.unpersist()
+    return manifest
+
+
+def mark_duplicates(records: DataFrame) -> DataFrame:
+    """Quarantine repeated ids and repeated normalized texts; the first by (file, offset) stays."""
+    valid = F.col("reason").isNull()
+    first_id = Window.partitionBy("id").orderBy("file", "offset")
+    marked = records.withColumn(
+        "reason",
+        F.when(valid & (F.row_number().over(first_id) > 1), F.lit(DUPLICATE_ID)).otherwise(F.col("reason")),
+    )
+    first_text = Window.partitionBy("text_hash").orderBy("file", "offset")
+    valid = F.col("reason").isNull()
+    marked = marked.withColumn(
+        "reason",
+        F.when(valid & (F.row_number().over(first_text) > 1), F.lit(DUPLICATE_TEXT)).otherwise(F.col("reason")),
+    )
+    return marked.withColumn(
+        "detail",
+        F.when(F.col("reason") == DUPLICATE_ID, F.concat(F.lit("id repeats: "), F.col("id")))
+        .when(F.col("reason") == DUPLICATE_TEXT, F.lit("normalized text repeats an earlier document"))
+        .otherwise(F.col("detail")),
+    )
+
+
+def shard_count(size_bytes: int, shard_bytes: int) -> int:
+    return max(1, math.ceil(size_bytes / shard_bytes))
+
+
+def unit_col(col: str = "key"):
+    return F.col(col).cast("double") / F.lit(TWO63)
+
+
+def np_from_rows(rows, k: int) -> np.ndarray:
+    return np.array(rows, dtype=np.float64).reshape(k, -1)

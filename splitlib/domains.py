@@ -1,0 +1,138 @@
+"""Domain vectors, nearest-centroid assignment and readable domain names.
+
+A document's domain vector is its tf-idf weighted hashed n-gram counts, projected
+to `dims` dimensions with a fixed signed hash (a sparse random projection, which
+keeps cosine similarities) and L2-normalized. Centroids live in that space; a
+document goes to the centroid of highest cosine similarity.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+
+import numpy as np
+import scipy.sparse as sp
+
+from splitlib.ngrams import BatchNgrams
+from splitlib.text import mix64
+
+_NAME_WORD = re.compile(r"^[a-z][a-z]{2,}$")
+# Function words make poor domain names ("who-was"); they are skipped when naming.
+_FUNCTION_WORDS = frozenset(
+    """about above after again against all also and any are because been before being below
+    between both but can could did does doing don down during each even ever every few for from
+    further had has have having her here hers herself him himself his how into its itself just
+    let like made make many may might more most much must never not now off once one only other
+    our ours out over own same shall she should some such than that the their theirs them then
+    there these they this those through thus too under until upon very was were what when where
+    which while who whom why will with would yet you your yours yourself""".split()
+)
+
+
+def projection(n_buckets: int, dims: int, seed: int = 0) -> sp.csr_matrix:
+    """(n_buckets, dims) signed one-hot projection, fixed by the seed."""
+    h = mix64(np.arange(n_buckets, dtype=np.uint64) + np.uint64(seed * 7919 + 1))
+    column = (h >> np.uint64(1)) % np.uint64(dims)
+    sign = np.where(h & np.uint64(1), 1.0, -1.0).astype(np.float32)
+    return sp.csr_matrix(
+        (sign, column.astype(np.int64), np.arange(n_buckets + 1)), shape=(n_buckets, dims)
+    )
+
+
+def inverse_document_frequency(doc_freq: np.ndarray, n_docs: int) -> np.ndarray:
+    """Smoothed idf per bucket: log((1 + N) / (1 + df)) + 1."""
+    return (np.log((1.0 + n_docs) / (1.0 + np.asarray(doc_freq, dtype=np.float64))) + 1.0).astype(
+        np.float32
+    )
+
+
+def domain_vectors(ngrams: BatchNgrams, idf: np.ndarray, proj: sp.csr_matrix) -> np.ndarray:
+    """(n_docs, dims) L2-normalized tf-idf vectors; all-zero for a document without words."""
+    n = len(ngrams.offsets) - 1
+    weights = np.log1p(ngrams.counts.astype(np.float32)) * idf[ngrams.buckets]
+    x = sp.csr_matrix((weights, ngrams.buckets, ngrams.offsets), shape=(n, len(idf)))
+    v = np.asarray((x @ proj).toarray(), dtype=np.float32)
+    norms = np.linalg.norm(v, axis=1, keepdims=True)
+    return v / np.maximum(norms, 1e-12)
+
+
+def normalize_rows(m: np.ndarray) -> np.ndarray:
+    m = np.asarray(m, dtype=np.float32)
+    return m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-12)
+
+
+def assign(vectors: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Nearest centroid by cosine: (domain index, score = cosine, margin to the runner-up).
+
+    Ties go to the lower index, so assignment is deterministic.
+    """
+    sims = vectors @ normalize_rows(centroids).T
+    if sims.shape[1] == 1:
+        return np.zeros(len(sims), np.int32), sims[:, 0], np.ones(len(sims), np.float32)
+    order = np.argsort(-sims, axis=1, kind="stable")
+    best, second = order[:, 0], order[:, 1]
+    rows = np.arange(len(sims))
+    score = sims[rows, best]
+    return best.astype(np.int32), score, score - sims[rows, second]
+
+
+def top_terms(
+    counts: Mapping[int, Mapping[str, int]], k: int, prior: float = 0.01, min_count: int = 3
+) -> dict[int, list[tuple[str, float]]]:
+    """Words most over-represented in each domain, by log-odds with an informative Dirichlet prior.
+
+    `counts[domain][word]` are word counts (e.g. over a sample). The z-score of the
+    log-odds ratio of a word in the domain against all other domains ranks it.
+    """
+    total: dict[str, int] = {}
+    for words in counts.values():
+        for w, c in words.items():
+            total[w] = total.get(w, 0) + c
+    grand = sum(total.values()) or 1
+    alpha0 = prior * len(total)
+    result: dict[int, list[tuple[str, float]]] = {}
+    for d, words in counts.items():
+        n_d = sum(words.values())
+        n_rest = grand - n_d
+        scored = []
+        for w, c_all in total.items():
+            if c_all < min_count:
+                continue
+            a_w = alpha0 * c_all / grand
+            y_d = words.get(w, 0)
+            y_r = c_all - y_d
+            lo_d = math.log((y_d + a_w) / (n_d + alpha0 - y_d - a_w))
+            lo_r = math.log((y_r + a_w) / (n_rest + alpha0 - y_r - a_w))
+            var = 1.0 / (y_d + a_w) + 1.0 / (y_r + a_w)
+            scored.append(((lo_d - lo_r) / math.sqrt(var), w))
+        scored.sort(key=lambda t: (-t[0], t[1]))
+        result[d] = [(w, round(z, 3)) for z, w in scored[:k]]
+    return result
+
+
+def safe_name(label: str) -> str:
+    """A domain name that is safe in paths: lower case letters, digits, '-' and '_'."""
+    name = re.sub(r"[^a-z0-9_-]+", "-", str(label).lower()).strip("-")
+    return name or "domain"
+
+
+def names_from_terms(terms: Mapping[int, list[tuple[str, float]]], k: int) -> list[str]:
+    """Readable unique names such as 'unto-thou' from each domain's top terms."""
+    names: list[str] = []
+    for d in range(k):
+        words = [w for w, _ in terms.get(d, []) if _NAME_WORD.match(w) and w not in _FUNCTION_WORDS][:2]
+        base = safe_name("-".join(words)) if words else f"domain{d}"
+        name = base if base not in names else f"{base}-{d}"
+        names.append(name)
+    return names
+
+
+def unique_names(labels: list[str]) -> list[str]:
+    """Path-safe names for given labels, kept distinct."""
+    names: list[str] = []
+    for i, label in enumerate(labels):
+        base = safe_name(label)
+        names.append(base if base not in names else f"{base}-{i}")
+    return names

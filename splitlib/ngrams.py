@@ -1,0 +1,147 @@
+"""Hashed unigram + bigram count features, computed a whole Arrow batch at a time.
+
+Words are lower-cased runs of letters and digits. A word's hash is computed once
+per distinct word in the batch (pyarrow dictionary encoding), bigram hashes are
+mixed from the two word hashes with numpy, so there is no Python loop per token.
+Unigrams and bigrams share one bucket space, as in DSIR.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from splitlib.text import hash64, mix64
+
+WORD_SPLIT = r"[^\w]+"
+_BIGRAM_SALT = np.uint64(0x9E3779B97F4A7C15)
+_CACHE_LIMIT = 2_000_000
+_word_cache: dict[str, int] = {}
+
+
+@dataclass
+class BatchNgrams:
+    """Sparse per-document bucket counts of one batch (CSR layout).
+
+    Document i owns `buckets[offsets[i]:offsets[i+1]]` and the matching `counts`;
+    `n_features[i]` is its number of unigrams plus bigrams (the per-token denominator).
+    """
+
+    offsets: np.ndarray  # int64, len n_docs + 1
+    buckets: np.ndarray  # int32, sorted within a document
+    counts: np.ndarray  # int32
+    n_features: np.ndarray  # int64, per document
+
+
+def _word_hashes(words: pa.Array) -> np.ndarray:
+    """uint64 hash of every word, computed once per distinct word."""
+    encoded = pc.dictionary_encode(words)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    distinct = encoded.dictionary.to_pylist()
+    if len(_word_cache) > _CACHE_LIMIT:
+        _word_cache.clear()
+    table = np.empty(len(distinct), dtype=np.uint64)
+    for j, word in enumerate(distinct):
+        h = _word_cache.get(word)
+        if h is None:
+            h = _word_cache[word] = hash64(word)
+        table[j] = h
+    return table[encoded.indices.to_numpy(zero_copy_only=False)]
+
+
+def words_of(texts: pa.Array) -> pa.ListArray:
+    """Lower-cased words of every text, empty strings removed."""
+    lowered = pc.utf8_lower(texts)
+    split = pc.split_pattern_regex(lowered, WORD_SPLIT)
+    if isinstance(split, pa.ChunkedArray):
+        split = split.combine_chunks()
+    flat = split.flatten()
+    keep = pc.not_equal(flat, "")
+    lengths = pc.list_value_length(split).to_numpy(zero_copy_only=False)
+    parents = np.repeat(np.arange(len(split)), lengths)
+    kept = keep.to_numpy(zero_copy_only=False)
+    new_lengths = np.bincount(parents[kept], minlength=len(split))
+    offsets = np.concatenate([[0], np.cumsum(new_lengths)]).astype(np.int32)
+    return pa.ListArray.from_arrays(pa.array(offsets), flat.filter(keep))
+
+
+def _csr(keys: np.ndarray, n_docs: int, n_buckets: int, n_features: np.ndarray) -> BatchNgrams:
+    unique, counts = np.unique(keys, return_counts=True)
+    docs = unique // n_buckets
+    offsets = np.searchsorted(docs, np.arange(n_docs + 1), side="left").astype(np.int64)
+    return BatchNgrams(offsets, (unique % n_buckets).astype(np.int32), counts.astype(np.int32), n_features)
+
+
+def _empty(n_docs: int) -> BatchNgrams:
+    empty = np.zeros(0, dtype=np.int32)
+    return BatchNgrams(np.zeros(n_docs + 1, np.int64), empty, empty, np.zeros(n_docs, np.int64))
+
+
+def hashed_ngrams(
+    texts: pa.Array | list[str], n_buckets: int, bigrams: bool = True, with_unigrams: bool = False
+) -> BatchNgrams | tuple[BatchNgrams, BatchNgrams]:
+    """Hashed unigram (+ bigram) counts per document of a batch of texts.
+
+    With `with_unigrams`, also returns the unigram-only counts from the same hashing pass
+    (domain vectors use unigrams; relevance uses unigrams and bigrams).
+    """
+    if not isinstance(texts, (pa.Array, pa.ChunkedArray)):
+        texts = pa.array(texts, type=pa.string())
+    words = words_of(texts)
+    n_docs = len(words)
+    n_words = np.diff(words.offsets.to_numpy()).astype(np.int64)
+    if len(words.values) == 0:
+        return (_empty(n_docs), _empty(n_docs)) if with_unigrams else _empty(n_docs)
+    h = _word_hashes(words.values)
+    doc_of_word = np.repeat(np.arange(n_docs, dtype=np.int64), n_words)
+    mod = np.uint64(n_buckets)
+    uni_keys = doc_of_word * n_buckets + (h % mod).astype(np.int64)
+    keys, n_features = uni_keys, n_words.copy()
+    if bigrams and len(h) > 1:
+        # a bigram pairs word i with word i+1 of the same document
+        same_doc = doc_of_word[:-1] == doc_of_word[1:]
+        with np.errstate(over="ignore"):
+            pair = mix64(h[:-1] * _BIGRAM_SALT + h[1:])
+        bi_keys = doc_of_word[:-1][same_doc] * n_buckets + (pair[same_doc] % mod).astype(np.int64)
+        keys = np.concatenate([uni_keys, bi_keys])
+        n_features = n_features + np.maximum(n_words - 1, 0)
+    grams = _csr(keys, n_docs, n_buckets, n_features)
+    if with_unigrams:
+        return grams, _csr(uni_keys, n_docs, n_buckets, n_words)
+    return grams
+
+
+def to_arrow(ngrams: BatchNgrams) -> tuple[pa.ListArray, pa.ListArray]:
+    """The sparse counts as two Arrow list columns (buckets, counts), zero-copy where possible."""
+    offsets = pa.array(ngrams.offsets.astype(np.int32))
+    return (
+        pa.ListArray.from_arrays(offsets, pa.array(ngrams.buckets, type=pa.int32())),
+        pa.ListArray.from_arrays(offsets, pa.array(ngrams.counts, type=pa.int32())),
+    )
+
+
+def from_arrow(buckets: pa.ListArray, counts: pa.ListArray) -> BatchNgrams:
+    """Back from two Arrow list columns to the CSR layout (n_features = sum of counts)."""
+    if isinstance(buckets, pa.ChunkedArray):
+        buckets = buckets.combine_chunks()
+        counts = counts.combine_chunks()
+    offsets = buckets.offsets.to_numpy().astype(np.int64)
+    b = buckets.values.to_numpy(zero_copy_only=False).astype(np.int32)
+    c = counts.values.to_numpy(zero_copy_only=False).astype(np.int32)
+    start = int(offsets[0])
+    offsets = offsets - start
+    b = b[start : start + int(offsets[-1])]
+    c = c[start : start + int(offsets[-1])]
+    n_docs = len(offsets) - 1
+    rows = np.repeat(np.arange(n_docs), np.diff(offsets))
+    totals = np.bincount(rows, weights=c, minlength=n_docs).astype(np.int64)
+    return BatchNgrams(offsets, b, c, totals)
+
+
+def document_rows(ngrams: BatchNgrams) -> np.ndarray:
+    """For every stored (bucket, count) entry, the index of its document."""
+    return np.repeat(np.arange(len(ngrams.offsets) - 1), np.diff(ngrams.offsets))

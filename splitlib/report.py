@@ -1,0 +1,153 @@
+"""report.html: the one self-contained page a person reads first about a split run."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import html
+import io
+import json
+
+import numpy as np
+
+from splitlib import storage
+
+
+def _png(fig) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def _img(data: str, alt: str) -> str:
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+
+
+def _figures(body: dict, hist: np.ndarray | None, hist_range: tuple[float, float]) -> dict[str, str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = [d["name"] for d in body["domains"]]
+    figs = {}
+    fig, ax = plt.subplots(figsize=(7, 0.4 * len(names) + 1))
+    ax.barh(names, [d["train_tokens"] for d in body["domains"]], color="#4477aa")
+    ax.set_xlabel("training tokens")
+    ax.invert_yaxis()
+    figs["sizes"] = _png(fig)
+
+    js = np.array(body["pairwise_js"])
+    fig, ax = plt.subplots(figsize=(0.6 * len(names) + 2.5, 0.6 * len(names) + 1.5))
+    im = ax.imshow(js, cmap="viridis", vmin=0, vmax=float(np.log(2)))
+    ax.set_xticks(range(len(names)), names, rotation=60, ha="right")
+    ax.set_yticks(range(len(names)), names)
+    for i in range(len(names)):
+        for j in range(len(names)):
+            ax.text(j, i, f"{js[i, j]:.2f}", ha="center", va="center", color="w", fontsize=7)
+    fig.colorbar(im, ax=ax, label="Jensen-Shannon divergence (nats)")
+    figs["heatmap"] = _png(fig)
+
+    if hist is not None:
+        lo, hi = hist_range
+        edges = np.linspace(lo, hi, hist.shape[1] + 1)
+        fig, ax = plt.subplots(figsize=(7, 3.5))
+        for name, row in zip(names, hist):
+            if row.sum():
+                ax.step(edges[:-1], row / row.sum(), where="post", label=name)
+        ax.set_xlabel("relevance to own domain (log-likelihood ratio, nats per feature)")
+        ax.set_ylabel("share of documents")
+        ax.legend(fontsize=7)
+        figs["relevance"] = _png(fig)
+
+    if body.get("plan"):
+        try:
+            from splitlib.scaling.plots import plan_figure_png
+
+            figs["plan"] = base64.b64encode(plan_figure_png(body["plan"])).decode()
+        except ImportError:
+            pass
+    return figs
+
+
+def _table(rows: list[list], header: list[str]) -> str:
+    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows
+    )
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def render(body: dict, hist: np.ndarray | None = None, hist_range=(-4.0, 4.0)) -> str:
+    """The report's HTML for a manifest body (and the per-domain relevance histogram)."""
+    figs = _figures(body, hist, hist_range)
+    c = body["counts"]
+    domain_rows = [
+        [d["name"], f"{d['docs']:,}", f"{d['train_tokens']:,}", f"{d['valid_docs']:,}",
+         f"{d['kl_to_mixture']:.3f}", f"{d['js_to_mixture']:.3f}", f"{d['entropy']:.2f}",
+         f"{100 * d['ambiguous_share']:.1f}%", ", ".join(d["top_terms"][:8])]
+        for d in body["domains"]
+    ]
+    reasons = [[r, f"{n:,}"] for r, n in body["counts"]["quarantine_reasons"].items()] or [["(none)", "0"]]
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'><title>splitlib report</title><style>"
+        "body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
+        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;"
+        "font-size:13px;text-align:left}th{background:#f0f0f0}img{max-width:100%}</style></head><body>",
+        "<h1>splitlib split report</h1>",
+        f"<p>Input <code>{html.escape(body['input_url'])}</code>; domains by "
+        f"{'given labels' if body['domain_mode'] == 'labels' else 'k-means'}; "
+        f"{len(body['domains'])} domains.</p>",
+        "<h2>Counts</h2>",
+        _table([
+            ["records read", f"{c['read']:,}"], ["kept", f"{c['kept']:,}"],
+            ["quarantined", f"{c['quarantined']:,}"], ["training documents", f"{c['train_docs']:,}"],
+            ["training tokens", f"{c['train_tokens']:,}"], ["validation documents", f"{c['valid_docs']:,}"],
+            ["mixture documents", f"{c['mixture_docs']:,}"], ["pruned from mixture", f"{c['pruned_docs']:,}"],
+            ["validation texts found in training", f"{c['contaminated']:,}"],
+        ], ["", "count"]),
+        "<h2>Quarantine reasons</h2>", _table(reasons, ["reason", "records"]),
+        "<h2>Domains</h2>",
+        _table(domain_rows, ["domain", "docs", "train tokens", "valid docs", "KL(d‖mix)", "JS(d,mix)",
+                             "entropy", "ambiguous", "top terms"]),
+        _img(figs["sizes"], "domain sizes"),
+        "<h2>Divergence between domains</h2>", _img(figs["heatmap"], "pairwise JS heatmap"),
+    ]
+    if "relevance" in figs:
+        parts += ["<h2>Relevance</h2>", _img(figs["relevance"], "relevance histograms")]
+    if body.get("plan"):
+        plan = body["plan"]
+        parts += ["<h2>Compute plan</h2>",
+                  f"<pre>{html.escape(json.dumps({k: plan[k] for k in plan if k != 'curve'}, indent=1))}</pre>"]
+        if "plan" in figs:
+            parts.append(_img(figs["plan"], "predicted loss over the pretraining fraction"))
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def _load_hist(run_root: str) -> np.ndarray | None:
+    try:
+        return np.load(io.BytesIO(storage.read_bytes(storage.join(run_root, "domains", "relevance_hist.npy"))),
+                       allow_pickle=False)
+    except FileNotFoundError:
+        return None
+
+
+def write_report(run_root: str, body: dict) -> str:
+    url = storage.join(run_root, "report.html")
+    storage.write_bytes(url, render(body, _load_hist(run_root)).encode())
+    return url
+
+
+def main(argv: list[str]) -> int:
+    from splitlib.manifest import read_manifest, run_root_of
+
+    p = argparse.ArgumentParser(prog="splitlib report", description="Rebuild report.html of a committed run.")
+    p.add_argument("run", help="run root URL (or its manifest.json)")
+    args = p.parse_args(argv)
+    body = read_manifest(args.run)
+    print(write_report(run_root_of(args.run), body))
+    return 0

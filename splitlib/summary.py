@@ -1,0 +1,100 @@
+"""The manifest's content, from the job's aggregates (pure Python, no Spark)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+
+def rounded(x: float, digits: int = 6) -> float:
+    """Round to significant digits, so float noise never changes the manifest."""
+    x = float(x)
+    if x == 0 or not math.isfinite(x):
+        return 0.0 if x == 0 else x
+    return round(x, digits - 1 - int(math.floor(math.log10(abs(x)))))
+
+
+def set_totals(shards: list[dict]) -> dict[str, dict[str, int]]:
+    """Rows, tokens, bytes and shard count per set ('mixture', 'domain=x', 'valid/domain=x', ...)."""
+    totals: dict[str, dict[str, int]] = {}
+    for s in shards:
+        name = s["set"] if s.get("domain") is None else (
+            f"domain={s['domain']}" if s["set"] == "domain" else f"valid/domain={s['domain']}"
+        )
+        t = totals.setdefault(name, {"rows": 0, "tokens": 0, "bytes": 0, "shards": 0})
+        t["rows"] += s["rows"]
+        t["tokens"] += s["tokens"]
+        t["bytes"] += s["bytes"]
+        t["shards"] += 1
+    return dict(sorted(totals.items()))
+
+
+def manifest_body(
+    *, config: dict, files: list, input_url: str, n_read: int, n_kept: int, reasons: dict,
+    result: Any, shards: list[dict],
+) -> dict[str, Any]:
+    div = result.divergences
+    sets = set_totals(shards)
+    domains = []
+    for i, name in enumerate(result.names):
+        d = result.per_domain[i]
+        domains.append({
+            "name": name,
+            "index": i,
+            "docs": d["docs"],
+            "tokens": d["tokens"],
+            "bytes": d["bytes"],
+            "train_docs": d["train_docs"],
+            "train_tokens": d["train_tokens"],  # unique training tokens: the plan's data limit
+            "valid_docs": d["valid_docs"],
+            "valid_tokens": d["valid_tokens"],
+            "valid_fraction": rounded(result.valid_fraction[i]),
+            "domain_set_docs": sets.get(f"domain={name}", {}).get("rows", 0),
+            "domain_set_tokens": sets.get(f"domain={name}", {}).get("tokens", 0),
+            "ambiguous_docs": d["ambiguous"],
+            "ambiguous_share": rounded(d["ambiguous"] / d["docs"]) if d["docs"] else 0.0,
+            "kl_to_mixture": rounded(div["kl_to_mixture"][i]),
+            "kl_from_mixture": rounded(div["kl_from_mixture"][i]),
+            "js_to_mixture": rounded(div["js_to_mixture"][i]),
+            "entropy": rounded(div["entropy"][i]),
+            "top_terms": [w for w, _ in result.terms.get(i, [])],
+        })
+    train_docs = sum(d["train_docs"] for d in result.per_domain)
+    train_tokens = sum(d["train_tokens"] for d in result.per_domain)
+    mixture = sets.get("mixture", {"rows": 0, "tokens": 0})
+    q_reasons = {str(k): int(v) for k, v in sorted(reasons.items())}
+    return {
+        "inputs": [{"url": u, "name": n, "bytes": b} for u, n, b in files],
+        "input_url": input_url,
+        "config": config,
+        "domain_mode": "labels" if result.label_mode else "kmeans",
+        "counts": {
+            "read": n_read,
+            "kept": n_kept,
+            "quarantined": sum(q_reasons.values()),
+            "quarantine_reasons": q_reasons,
+            "duplicate_ids": q_reasons.get("duplicate_id", 0),
+            "duplicate_texts": q_reasons.get("duplicate_text", 0),
+            "train_docs": train_docs,
+            "train_tokens": train_tokens,
+            "valid_docs": sum(d["valid_docs"] for d in result.per_domain),
+            "valid_tokens": sum(d["valid_tokens"] for d in result.per_domain),
+            "mixture_docs": mixture["rows"],
+            "mixture_tokens": mixture["tokens"],
+            "pruned_docs": train_docs - mixture["rows"],
+            "pruned_tokens": train_tokens - mixture["tokens"],
+            "contaminated": result.contaminated,
+        },
+        "prune": {
+            "fraction": config["select"]["prune_fraction"],
+            "relevance_threshold": None if result.prune_threshold is None else rounded(result.prune_threshold),
+        },
+        "tokenizer": result.tokenizer,
+        "mixture_entropy": rounded(float(np.asarray(div["mixture_entropy"]))),
+        "domains": domains,
+        "pairwise_js": [[rounded(x) for x in row] for row in np.asarray(div["pairwise_js"])],
+        "sets": sets,
+        "shards": shards,
+    }

@@ -1,0 +1,132 @@
+"""`splitlib train`: pretrain the seed on the mixture, branch and train one specialist per
+domain, evaluate them against the seed and the no-split baseline, write run records.
+
+    # one process (CPU by default, CUDA with bf16 when present)
+    splitlib train --manifest out/split --model 100k --out out/train \\
+        --pretrain-tokens 2M --special-tokens 200k
+    # several processes on one machine (gloo on CPU, NCCL on GPUs)
+    torchrun --nproc_per_node 2 -m splitlib.train --manifest out/split --model 100k --out out/train
+    # several machines: the same on each, with --nnodes/--node-rank/--master-addr, and an
+    # --out every process can see (s3:// or a shared disk)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from splitlib.train.config import (
+    BudgetArgs,
+    DataArgs,
+    EvalArgs,
+    ModelArgs,
+    OptimArgs,
+    ReplayArgs,
+    RunArgs,
+    TrainConfig,
+    add_group,
+    from_args,
+)
+from splitlib.train.devices import start_runtime, stop_runtime
+from splitlib.train.loop import TrainingInterrupted
+from splitlib.train.pipeline import Pipeline
+from splitlib.train.resolve import Budget, resolve
+
+GROUPS = {
+    "data": DataArgs,
+    "model": ModelArgs,
+    "budget": BudgetArgs,
+    "optim": OptimArgs,
+    "replay": ReplayArgs,
+    "eval": EvalArgs,
+    "run": RunArgs,
+}
+
+
+def parser(
+    prog: str = "splitlib train",
+    groups: dict[str, type] = GROUPS,
+    required: tuple[str, ...] = ("manifest", "model", "out"),
+) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog=prog,
+        description=__doc__.split("\n\n")[0],
+        epilog="Token counts accept k / M / B suffixes (decimal): 64k = 64,000 tokens.\n\n"
+        + __doc__.split("\n\n", 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    for cls in groups.values():
+        add_group(p, cls, required)
+    return p
+
+
+def config_from(ns: argparse.Namespace) -> TrainConfig:
+    return TrainConfig(**{name: from_args(cls, ns) for name, cls in GROUPS.items()})
+
+
+def train(config: TrainConfig, budget: Budget | None = None) -> list[dict[str, Any]]:
+    """Run one (model, seed) training from a config (and optionally a token grid);
+    returns its run records. Joins torchrun's process group when launched by it."""
+    runtime = start_runtime(config.run.device, config.run.precision, config.run.threads)
+    try:
+        setup = resolve(config, runtime.world_size, budget)
+        records = Pipeline(setup, runtime).run()
+        if runtime.is_main:
+            print(summary(records), file=sys.stderr)
+        return records
+    finally:
+        stop_runtime(runtime)
+
+
+def summary(records: list[dict[str, Any]]) -> str:
+    """Domain losses of seed, no-split baseline, specialist and routed serving, and each
+    specialist's mixture loss beside the seed's (forgetting), for each (D, D')."""
+    lines = []
+    specs = [r for r in records if r["kind"] == "spec" and r["domain"]]
+    for key in sorted({(r["pretrain_tokens"], r["special_tokens"]) for r in specs}):
+        d, s = key
+        group = [r for r in specs if (r["pretrain_tokens"], r["special_tokens"]) == key]
+        seed = {r["domain"]: r["loss"] for r in records if r["kind"] == "seed_decay"
+                and r["pretrain_tokens"] - r["decay_tokens"] == d}  # fmt: skip
+        # the baseline with the split's extra compute, else one with D' extra tokens
+        bases = [r for r in records if r["kind"] == "no_split"
+                 and r["pretrain_tokens"] - r["extra_tokens"] == d]  # fmt: skip
+        extras = {r["extra_tokens"] for r in bases}
+        extra = s * len(group) if s * len(group) in extras else s
+        base = {r["domain"]: r["loss"] for r in bases if r["extra_tokens"] == extra}
+        routed = {r["domain"]: r["loss"] for r in records if r["kind"] == "routed"
+                  and r["pretrain_tokens"] == d and r["special_tokens"] == s}  # fmt: skip
+        mix = {r["specialist"]: r["loss"] for r in records if r["kind"] == "spec"
+               and r["domain"] is None and r["pretrain_tokens"] == d and r["special_tokens"] == s}  # fmt: skip
+
+        def cell(table: dict, k: Any) -> str:
+            return f"{table[k]:.4f}" if k in table else "   -  "
+
+        lines += [
+            f"D = {d:,} tokens, D' = {s:,} tokens per specialist (validation loss, nats/token)",
+            f"  {'domain':<22} {'seed':>7} {'no-split':>8} {'special':>7} {'routed':>7}"
+            f"   mixture: {'seed':>7} {'special':>7}",
+        ]
+        for r in group:
+            k = r["domain"]
+            lines.append(
+                f"  {k:<22} {cell(seed, k):>7} {cell(base, k):>8} {r['loss']:>7.4f} "
+                f"{cell(routed, k):>7}            {cell(seed, None):>7} {cell(mix, k):>7}"
+            )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ns = parser().parse_args(argv)
+    config = config_from(ns)
+    try:
+        train(config)
+    except TrainingInterrupted as stop:
+        print(f"splitlib train: {stop}", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""From a command line's config and a committed manifest to a concrete run: the model
+size, batch, token budgets in whole steps, the domains to specialize. All user errors
+about the request are raised here, before any training."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from splitlib import manifest as manifest_lib
+from splitlib import storage
+from splitlib.errors import UserError
+from splitlib.train.config import TrainConfig
+from splitlib.train.data import split_shards
+from splitlib.train.models import ModelSize, model_size
+from splitlib.train.phases import Plan, make_plan
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Token grid of a run: D values, D' values per domain (lists of equal length) and the
+    no-split baseline's extra tokens (None: the sum of D' at each index; []: none)."""
+
+    pretrain: list[int]
+    special: dict[str, list[int]]
+    no_split: list[int] | None = None
+
+
+@dataclass
+class RunSetup:
+    """A run, resolved against its manifest."""
+
+    config: TrainConfig
+    run_root: str
+    manifest: dict[str, Any]
+    manifest_sha256: str
+    size: ModelSize
+    seq_len: int
+    batch_seqs: int
+    micro_batch: int
+    lr: float
+    vocab_size: int
+    eos_id: int
+    pad_id: int
+    plan: Plan
+    specialists: list[str] = field(default_factory=list)
+
+    @property
+    def batch_tokens(self) -> int:
+        """Tokens per optimizer step (predicted tokens, all processes)."""
+        return self.batch_seqs * self.seq_len
+
+
+def budget_from_args(config: TrainConfig, manifest: dict[str, Any]) -> Budget:
+    """D and D'_k from the command line, else from the manifest's plan."""
+    plan = manifest.get("plan") or {}
+    names = manifest_lib.domain_names(manifest)
+    pretrain = config.budget.pretrain_tokens or plan.get("pretrain_tokens")
+    special: Any = config.budget.special_tokens
+    if special is None:
+        special = plan.get("special_tokens")
+    if not pretrain or special is None:
+        raise UserError(
+            "no token budget: pass --pretrain-tokens D and --special-tokens D' (for example "
+            "--pretrain-tokens 2M --special-tokens 200k), or store a plan in the manifest "
+            "with `splitlib plan`."
+        )
+    if isinstance(special, int):
+        special = {name: special for name in (config.data.domains or names)}
+    else:  # a plan or name=count pairs: zero means "no specialist for this domain"
+        special = {k: int(v) for k, v in special.items() if int(v) > 0}
+        if config.data.domains:
+            check_domains(config.data.domains, list(special), "with a D' budget")
+            special = {k: special[k] for k in config.data.domains}
+    check_domains(list(special), names, "in the manifest")
+    no_split = None if config.budget.no_split_tokens is None else [config.budget.no_split_tokens]
+    return Budget([int(pretrain)], {k: [int(v)] for k, v in special.items()}, no_split)
+
+
+def check_domains(asked: list[str], known: list[str], where: str) -> None:
+    unknown = [d for d in asked if d not in known]
+    if unknown:
+        raise UserError(
+            f"domain {', '.join(map(repr, unknown))} not {where}; known: {', '.join(known)}."
+        )
+
+
+def resolve(config: TrainConfig, world_size: int, budget: Budget | None = None) -> RunSetup:
+    """Check the request against the manifest and fix every number of the run."""
+    if not config.data.manifest:
+        raise UserError("--manifest is required: the run root (or manifest.json) of a split.")
+    if not config.run.out:
+        raise UserError("--out is required: where checkpoints and run records go.")
+    size = model_size(config.model.model)
+    run_root = manifest_lib.run_root_of(config.data.manifest)
+    manifest = manifest_lib.read_manifest(config.data.manifest)
+    raw = storage.read_bytes(manifest_lib.manifest_url(run_root))
+    if config.data.domains:
+        check_domains(config.data.domains, manifest_lib.domain_names(manifest), "in the manifest")
+    budget = budget or budget_from_args(config, manifest)
+    tokenizer = manifest["tokenizer"]
+    seq_len = config.data.seq_len or size.seq_len
+    batch_seqs = config.optim.batch_seqs or size.batch_seqs
+    micro = config.optim.micro_batch or batch_seqs // world_size
+    if batch_seqs % world_size or (batch_seqs // world_size) % micro:
+        raise UserError(
+            f"--batch-seqs {batch_seqs} must split evenly over {world_size} processes "
+            f"and then into micro-batches of {micro} sequences."
+        )
+    for name in budget.special:
+        if not split_shards(run_root, manifest, "domain", name):
+            raise UserError(f"domain {name!r} has no training shards in the manifest.")
+    if not split_shards(run_root, manifest, "mixture"):
+        raise UserError("the manifest lists no mixture shards: nothing to pretrain the seed on.")
+    plan = make_plan(
+        budget.pretrain,
+        budget.special,
+        budget.no_split,
+        batch_seqs * seq_len,
+        config.optim.decay_fraction,
+        config.optim.warmup_tokens,
+    )
+    return RunSetup(
+        config=config,
+        run_root=run_root,
+        manifest=manifest,
+        manifest_sha256=hashlib.sha256(raw).hexdigest(),
+        size=size,
+        seq_len=seq_len,
+        batch_seqs=batch_seqs,
+        micro_batch=micro,
+        lr=config.optim.lr or size.lr,
+        vocab_size=int(tokenizer["vocab_size"]),
+        eos_id=int(tokenizer["eos_id"]),
+        pad_id=int(tokenizer.get("pad_id", tokenizer["eos_id"])),
+        plan=plan,
+        specialists=list(budget.special),
+    )

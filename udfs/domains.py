@@ -1,0 +1,91 @@
+"""Domain vectors, assignment and per-domain word counts over Arrow batches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from splitlib.domains import assign, domain_vectors, projection
+from splitlib.ngrams import from_arrow, words_of
+from splitlib.text import unit
+from udfs.cache import cached
+
+VECTOR_DDL = "vec_indices array<int>, vec_values array<double>"
+ASSIGN_DDL = "domain int, score float, margin float, u_valid double"
+WORDS_DDL = "domain int, word string, count long"
+
+
+def _vectors(batch: pa.RecordBatch, idf: np.ndarray, dims: int, seed: int) -> np.ndarray:
+    proj = cached(("projection", len(idf), dims, seed), lambda: projection(len(idf), dims, seed))
+    grams = from_arrow(batch.column("uni_buckets"), batch.column("uni_counts"))
+    return domain_vectors(grams, idf, proj)
+
+
+def vectorizer(idf: np.ndarray, dims: int, seed: int):
+    """mapInArrow: append the document's domain vector, sparse (for fitting k-means on a sample)."""
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            v = _vectors(batch, idf, dims, seed)
+            rows, cols = np.nonzero(v)
+            offsets = pa.array(np.searchsorted(rows, np.arange(len(v) + 1)).astype(np.int32))
+            indices = pa.ListArray.from_arrays(offsets, pa.array(cols.astype(np.int32)))
+            values = pa.ListArray.from_arrays(offsets, pa.array(v[rows, cols].astype(np.float64)))
+            yield batch.append_column("vec_indices", indices).append_column("vec_values", values)
+
+    return run
+
+
+def assigner(
+    idf: np.ndarray, dims: int, seed: int, centroids: np.ndarray, label_index: dict[str, int] | None
+):
+    """mapInArrow: append domain index, score, margin and the hold-out draw u_valid.
+
+    With labels the domain is the label's index and score/margin still come from the
+    centroids, so ambiguity and routing mean the same thing in both modes.
+    """
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            v = _vectors(batch, idf, dims, seed)
+            best, score, margin = assign(v, centroids)
+            if label_index is not None:
+                labels = batch.column("label").to_pylist()
+                best = np.array([label_index[x] for x in labels], dtype=np.int32)
+                sims = v @ (centroids / np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)).T
+                score = sims[np.arange(len(best)), best]
+                others = sims.copy()
+                others[np.arange(len(best)), best] = -np.inf
+                margin = score - (others.max(axis=1) if sims.shape[1] > 1 else -1.0)
+            u = unit(batch.column("key").to_numpy(zero_copy_only=False), salt=1)
+            for name, col in (
+                ("domain", pa.array(best, type=pa.int32())),
+                ("score", pa.array(score, type=pa.float32())),
+                ("margin", pa.array(margin, type=pa.float32())),
+                ("u_valid", pa.array(u, type=pa.float64())),
+            ):
+                batch = batch.append_column(name, col)
+            yield batch
+
+    return run
+
+
+def word_counter(min_length: int = 3):
+    """mapInArrow: (domain, word, count) rows per batch, for naming domains by their top terms."""
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            words = words_of(batch.column("text"))
+            lengths = np.diff(words.offsets.to_numpy())
+            domains = np.repeat(batch.column("domain").to_numpy(zero_copy_only=False), lengths)
+            flat = words.values
+            keep = pc.greater_equal(pc.utf8_length(flat), min_length).to_numpy(zero_copy_only=False)
+            table = pa.table({"domain": pa.array(domains[keep], pa.int32()), "word": flat.filter(pa.array(keep))})
+            counted = table.group_by(["domain", "word"]).aggregate([("word", "count")])
+            yield pa.RecordBatch.from_arrays(
+                [counted["domain"].combine_chunks(), counted["word"].combine_chunks(),
+                 counted["word_count"].combine_chunks().cast(pa.int64())],
+                names=["domain", "word", "count"],
+            )
+
+    return run
