@@ -72,7 +72,9 @@ def run_split(cfg: SplitConfig, overwrite: bool = False, spark: SparkSession | N
     progress.start("read")
     tasks = plan_tasks(files, cfg.input.split_bytes)
     task_rows = [(json.dumps(t.to_dict()),) for t in tasks]
-    task_df = spark.createDataFrame(task_rows, "task string").repartition(min(len(tasks), partitions))
+    task_df = spark.createDataFrame(task_rows, "task string").repartition(
+        min(len(tasks), partitions)
+    )
     read_fn = reader(cfg.input, cfg.seed, cfg.features.batch_records, cfg.features.batch_bytes)
     records = task_df.mapInArrow(read_fn, RECORDS_DDL).repartition(partitions, "file", "offset")
     checked = mark_duplicates(records).persist(PERSIST)
@@ -94,7 +96,9 @@ def run_split(cfg: SplitConfig, overwrite: bool = False, spark: SparkSession | N
     shard_list = writing.write_all(cfg, result, quarantine)
     progress.done(len(shard_list), "shards")
 
-    manifest = writing.commit(cfg, files, input_url, n_read, n_kept, reasons, result, shard_list, progress)
+    manifest = writing.commit(
+        cfg, files, input_url, n_read, n_kept, reasons, result, shard_list, progress
+    )
     checked.unpersist()
     quarantine.unpersist()
     result.final.unpersist()
@@ -107,18 +111,24 @@ def mark_duplicates(records: DataFrame) -> DataFrame:
     first_id = Window.partitionBy("id").orderBy("file", "offset")
     marked = records.withColumn(
         "reason",
-        F.when(valid & (F.row_number().over(first_id) > 1), F.lit(DUPLICATE_ID)).otherwise(F.col("reason")),
+        F.when(valid & (F.row_number().over(first_id) > 1), F.lit(DUPLICATE_ID)).otherwise(
+            F.col("reason")
+        ),
     )
     first_text = Window.partitionBy("text_hash").orderBy("file", "offset")
     valid = F.col("reason").isNull()
     marked = marked.withColumn(
         "reason",
-        F.when(valid & (F.row_number().over(first_text) > 1), F.lit(DUPLICATE_TEXT)).otherwise(F.col("reason")),
+        F.when(valid & (F.row_number().over(first_text) > 1), F.lit(DUPLICATE_TEXT)).otherwise(
+            F.col("reason")
+        ),
     )
     return marked.withColumn(
         "detail",
         F.when(F.col("reason") == DUPLICATE_ID, F.concat(F.lit("id repeats: "), F.col("id")))
-        .when(F.col("reason") == DUPLICATE_TEXT, F.lit("normalized text repeats an earlier document"))
+        .when(
+            F.col("reason") == DUPLICATE_TEXT, F.lit("normalized text repeats an earlier document")
+        )
         .otherwise(F.col("detail")),
     )
 

@@ -22,7 +22,9 @@ def check_java() -> None:
     try:
         subprocess.run([java, "-version"], capture_output=True, timeout=60, check=True)
     except (OSError, subprocess.SubprocessError) as err:
-        raise UserError(f"Java at {java!r} does not run ({err}). Fix JAVA_HOME or reinstall Java 17+.") from None
+        raise UserError(
+            f"Java at {java!r} does not run ({err}). Fix JAVA_HOME or reinstall Java 17+."
+        ) from None
 
 
 def java_options() -> str:
@@ -45,7 +47,9 @@ def get_spark(cfg: SparkConfig, app_name: str = "splitlib"):
     check_java()
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     builder = SparkSession.builder.appName(app_name)
-    submitted = "spark.master" in os.environ.get("PYSPARK_SUBMIT_ARGS", "") or os.environ.get("SPARK_MASTER")
+    submitted = "spark.master" in os.environ.get("PYSPARK_SUBMIT_ARGS", "") or os.environ.get(
+        "SPARK_MASTER"
+    )
     if cfg.master:
         builder = builder.master(cfg.master)
     elif not submitted:

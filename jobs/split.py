@@ -20,17 +20,33 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "and write the mixture, per-domain training sets, validation hold-outs, statistics, "
         "a report and a manifest to a local path or s3:// URL.",
     )
-    p.add_argument("--input", help="corpus URL: a .jsonl[.gz|.zst]/.parquet file, folder or glob "
-                   "(default: the bundled multi-domain corpus)")
+    p.add_argument(
+        "--input",
+        help="corpus URL: a .jsonl[.gz|.zst]/.parquet file, folder or glob "
+        "(default: the bundled multi-domain corpus)",
+    )
     p.add_argument("--out", help="run root URL to write (default: ./out)")
-    p.add_argument("--k", type=int, help="number of domains to discover (default: the bundled "
-                   "corpus's number of sources, else 8); ignored with input.label_field")
+    p.add_argument(
+        "--k",
+        type=int,
+        help="number of domains to discover (default: the bundled "
+        "corpus's number of sources, else 8); ignored with input.label_field",
+    )
     p.add_argument("--label-field", help="use this record field as the domain instead of k-means")
     p.add_argument("--config", help="TOML or YAML file with config sections")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="override one config key, e.g. --set features.vocab_size=2048 (repeatable)")
-    p.add_argument("--law", help="law.json from `splitlib fit`: adds a compute plan to the manifest")
-    p.add_argument("--params", type=float, help="model size N for the plan (non-embedding parameters)")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one config key, e.g. --set features.vocab_size=2048 (repeatable)",
+    )
+    p.add_argument(
+        "--law", help="law.json from `splitlib fit`: adds a compute plan to the manifest"
+    )
+    p.add_argument(
+        "--params", type=float, help="model size N for the plan (non-embedding parameters)"
+    )
     p.add_argument("--flops", type=float, help="compute budget C for the plan, in FLOPs")
     p.add_argument("--overwrite", action="store_true", help="replace a committed run at --out")
     return p.parse_args(argv)
@@ -39,9 +55,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def config_from_args(args: argparse.Namespace) -> config_mod.SplitConfig:
     overrides = list(args.set)
     for key, value in (
-        ("input.path", args.input), ("out", args.out), ("domains.k", args.k),
-        ("input.label_field", args.label_field), ("plan.law", args.law),
-        ("plan.params", args.params), ("plan.flops", args.flops),
+        ("input.path", args.input),
+        ("out", args.out),
+        ("domains.k", args.k),
+        ("input.label_field", args.label_field),
+        ("plan.law", args.law),
+        ("plan.params", args.params),
+        ("plan.flops", args.flops),
     ):
         if value is not None:
             overrides.append(f"{key}={value}")

@@ -19,7 +19,13 @@ from splitlib.errors import UserError
 from splitlib.progress import Progress
 from splitlib.relevance import DomainModels
 from splitlib.tokenizer import tokenizer_info, train_tokenizer
-from udfs.aggregate import PARTIAL_DDL, add_doc_freq, add_domain_counts, partial_sums, reduce_partials
+from udfs.aggregate import (
+    PARTIAL_DDL,
+    add_doc_freq,
+    add_domain_counts,
+    partial_sums,
+    reduce_partials,
+)
 from udfs.domains import ASSIGN_DDL, VECTOR_DDL, WORDS_DDL, assigner, vectorizer, word_counter
 from udfs.featurize import FEATURES_DDL, featurizer
 from udfs.relevance import RELEVANCE_DDL, scorer
@@ -58,11 +64,16 @@ def build_tokenizer(cfg: SplitConfig, good: DataFrame, n_kept: int):
         try:
             return Tokenizer.from_str(storage.read_bytes(cfg.features.tokenizer_path).decode())
         except FileNotFoundError:
-            raise UserError(f"features.tokenizer_path {cfg.features.tokenizer_path!r} does not exist.") from None
+            raise UserError(
+                f"features.tokenizer_path {cfg.features.tokenizer_path!r} does not exist."
+            ) from None
     fraction = min(1.0, 1.5 * cfg.features.tokenizer_sample_docs / n_kept)
     rows = (
-        good.filter(unit_col() < fraction).select("key", "text").orderBy("key")
-        .limit(cfg.features.tokenizer_sample_docs).collect()
+        good.filter(unit_col() < fraction)
+        .select("key", "text")
+        .orderBy("key")
+        .limit(cfg.features.tokenizer_sample_docs)
+        .collect()
     )
     texts, size = [], 0
     for row in rows:
@@ -74,7 +85,12 @@ def build_tokenizer(cfg: SplitConfig, good: DataFrame, n_kept: int):
 
 
 def run_stages(
-    spark: SparkSession, cfg: SplitConfig, good: DataFrame, n_kept: int, bundled: bool, progress: Progress
+    spark: SparkSession,
+    cfg: SplitConfig,
+    good: DataFrame,
+    n_kept: int,
+    bundled: bool,
+    progress: Progress,
 ) -> StageResult:
     from jobs.pipeline import effective_k
 
@@ -88,12 +104,20 @@ def run_stages(
     progress.done(extra=f"vocabulary {tokenizer.get_vocab_size():,}")
 
     progress.start("featurize")
-    feats = good.mapInArrow(featurizer(tok_json, n_buckets), with_columns(good, FEATURES_DDL)).persist(PERSIST)
-    totals = feats.agg(F.count("*").alias("docs"), F.sum("n_tokens").alias("tokens"), F.sum("bytes").alias("bytes")).first()
+    feats = good.mapInArrow(
+        featurizer(tok_json, n_buckets), with_columns(good, FEATURES_DDL)
+    ).persist(PERSIST)
+    totals = feats.agg(
+        F.count("*").alias("docs"), F.sum("n_tokens").alias("tokens"), F.sum("bytes").alias("bytes")
+    ).first()
     mb = totals.bytes / 1e6
     progress.done(totals.docs, "docs", f"{totals.tokens:,} tokens, {mb:,.1f} MB")
     meta_keys = sorted(
-        r.k for r in feats.select(F.explode(F.json_object_keys("meta")).alias("k")).distinct().limit(100).collect()
+        r.k
+        for r in feats.select(F.explode(F.json_object_keys("meta")).alias("k"))
+        .distinct()
+        .limit(100)
+        .collect()
     )
 
     progress.start("domains")
@@ -114,7 +138,11 @@ def run_stages(
         k = effective_k(cfg, bundled)
         label_index = None
         sample = feats.filter(unit_col() < min(1.0, cfg.domains.sample_docs / n_kept))
-    sample = sample.select("key", "text", "label", "uni_buckets", "uni_counts").repartition(1).sortWithinPartitions("key")
+    sample = (
+        sample.select("key", "text", "label", "uni_buckets", "uni_counts")
+        .repartition(1)
+        .sortWithinPartitions("key")
+    )
     sample = sample.persist(PERSIST)
     n_sample = sample.count()
     if n_sample < 2 * k:
@@ -123,7 +151,9 @@ def run_stages(
             "Lower domains.k, or raise domains.sample_docs, or add data."
         )
     doc_freq = reduce_partials(
-        sample.mapInArrow(partial_sums((n_buckets,), "int64", add_doc_freq("uni")), PARTIAL_DDL), (n_buckets,), "int64"
+        sample.mapInArrow(partial_sums((n_buckets,), "int64", add_doc_freq("uni")), PARTIAL_DDL),
+        (n_buckets,),
+        "int64",
     )
     from splitlib.domains import inverse_document_frequency
 
@@ -131,15 +161,21 @@ def run_stages(
     dims = cfg.domains.dims
     vectors = sample.mapInArrow(vectorizer(idf, dims, cfg.seed), with_columns(sample, VECTOR_DDL))
     if label_mode:
+
         def add_label_sums(acc, batch):
             labels_ = batch.column("label").to_pylist()
-            rows = np.repeat(np.array([label_index[x] for x in labels_]), np.diff(batch.column("vec_indices").offsets.to_numpy()))
+            rows = np.repeat(
+                np.array([label_index[x] for x in labels_]),
+                np.diff(batch.column("vec_indices").offsets.to_numpy()),
+            )
             cols = batch.column("vec_indices").flatten().to_numpy(zero_copy_only=False)
             vals = batch.column("vec_values").flatten().to_numpy(zero_copy_only=False)
             np.add.at(acc, (rows, cols), vals)
 
         centroids = reduce_partials(
-            vectors.mapInArrow(partial_sums((k, dims), "float64", add_label_sums), PARTIAL_DDL), (k, dims), "float64"
+            vectors.mapInArrow(partial_sums((k, dims), "float64", add_label_sums), PARTIAL_DDL),
+            (k, dims),
+            "float64",
         )
     else:
         from pyspark.ml.clustering import KMeans
@@ -151,7 +187,11 @@ def run_stages(
 
         data = vectors.select("key", to_vector("vec_indices", "vec_values").alias("features"))
         model = KMeans(
-            k=k, seed=cfg.seed, maxIter=cfg.domains.max_iter, distanceMeasure="cosine", initMode="k-means||"
+            k=k,
+            seed=cfg.seed,
+            maxIter=cfg.domains.max_iter,
+            distanceMeasure="cosine",
+            initMode="k-means||",
         ).fit(data)
         centroids = np.array(model.clusterCenters(), dtype=np.float64)
     centroids = centroids.astype(np.float32)
@@ -161,8 +201,12 @@ def run_stages(
         assigner(idf, dims, cfg.seed, centroids, label_index), with_columns(sample, ASSIGN_DDL)
     )
     words = (
-        sample_assigned.select("text", "domain").mapInArrow(word_counter(), WORDS_DDL)
-        .groupBy("domain", "word").agg(F.sum("count").alias("count")).filter(F.col("count") >= 3).collect()
+        sample_assigned.select("text", "domain")
+        .mapInArrow(word_counter(), WORDS_DDL)
+        .groupBy("domain", "word")
+        .agg(F.sum("count").alias("count"))
+        .filter(F.col("count") >= 3)
+        .collect()
     )
     counts: dict[int, dict[str, int]] = {d: {} for d in range(k)}
     for r in words:
@@ -172,33 +216,58 @@ def run_stages(
     sample.unpersist()
 
     # assign every document, then the hold-out per domain
-    assigned = feats.mapInArrow(assigner(idf, dims, cfg.seed, centroids, label_index), with_columns(feats, ASSIGN_DDL))
+    assigned = feats.mapInArrow(
+        assigner(idf, dims, cfg.seed, centroids, label_index), with_columns(feats, ASSIGN_DDL)
+    )
     sizes = {r.domain: r["count"] for r in assigned.groupBy("domain").count().collect()}
     fractions = [
-        min(cfg.select.valid_fraction, cfg.select.valid_max_docs / max(sizes.get(d, 0), 1)) for d in range(k)
+        min(cfg.select.valid_fraction, cfg.select.valid_max_docs / max(sizes.get(d, 0), 1))
+        for d in range(k)
     ]
     frac_col = F.element_at(F.array(*[F.lit(float(f)) for f in fractions]), F.col("domain") + 1)
-    assigned = assigned.withColumn("split", F.when(F.col("u_valid") < frac_col, "valid").otherwise("train"))
+    assigned = assigned.withColumn(
+        "split", F.when(F.col("u_valid") < frac_col, "valid").otherwise("train")
+    )
     progress.done(n_sample, "sampled docs", f"{k} domains: {', '.join(names)}")
 
     progress.start("statistics")
     domain_counts = reduce_partials(
-        assigned.filter(F.col("split") == "train").select("domain", "ng_buckets", "ng_counts")
+        assigned.filter(F.col("split") == "train")
+        .select("domain", "ng_buckets", "ng_counts")
         .mapInArrow(partial_sums((k, n_buckets), "int64", add_domain_counts), PARTIAL_DDL),
-        (k, n_buckets), "int64",
+        (k, n_buckets),
+        "int64",
     )
     divergences = domain_divergences(domain_counts, cfg.select.smoothing)
     models = DomainModels.from_counts(domain_counts, cfg.select.smoothing)
-    final = assigned.mapInArrow(scorer(models), with_columns(assigned, RELEVANCE_DDL)).persist(PERSIST)
+    final = assigned.mapInArrow(scorer(models), with_columns(assigned, RELEVANCE_DDL)).persist(
+        PERSIST
+    )
 
     amb = cfg.domains.ambiguous_margin
-    grouped = final.groupBy("domain", "split").agg(
-        F.count("*").alias("docs"), F.sum("n_tokens").alias("tokens"), F.sum("bytes").alias("bytes"),
-        F.sum((F.col("margin") < amb).cast("long")).alias("ambiguous"),
-    ).collect()
+    grouped = (
+        final.groupBy("domain", "split")
+        .agg(
+            F.count("*").alias("docs"),
+            F.sum("n_tokens").alias("tokens"),
+            F.sum("bytes").alias("bytes"),
+            F.sum((F.col("margin") < amb).cast("long")).alias("ambiguous"),
+        )
+        .collect()
+    )
     per_domain = [
-        {"docs": 0, "tokens": 0, "bytes": 0, "ambiguous": 0, "train_docs": 0, "train_tokens": 0,
-         "train_bytes": 0, "valid_docs": 0, "valid_tokens": 0, "valid_bytes": 0}
+        {
+            "docs": 0,
+            "tokens": 0,
+            "bytes": 0,
+            "ambiguous": 0,
+            "train_docs": 0,
+            "train_tokens": 0,
+            "train_bytes": 0,
+            "valid_docs": 0,
+            "valid_tokens": 0,
+            "valid_bytes": 0,
+        }
         for _ in range(k)
     ]
     for r in grouped:
@@ -215,14 +284,21 @@ def run_stages(
         final.unpersist()
         final = final.withColumn(
             "split",
-            F.when((split == "train") & (F.col("relevance_best") < threshold), "pruned").otherwise(split),
+            F.when((split == "train") & (F.col("relevance_best") < threshold), "pruned").otherwise(
+                split
+            ),
         ).persist(PERSIST)
     contaminated = (
-        final.filter(F.col("split") == "valid").select("text_hash").distinct()
-        .join(final.filter(F.col("split") != "valid").select("text_hash").distinct(), "text_hash").count()
+        final.filter(F.col("split") == "valid")
+        .select("text_hash")
+        .distinct()
+        .join(final.filter(F.col("split") != "valid").select("text_hash").distinct(), "text_hash")
+        .count()
     )
     if contaminated:
-        raise RuntimeError(f"{contaminated} validation texts also appear in training: duplicate removal failed")
+        raise RuntimeError(
+            f"{contaminated} validation texts also appear in training: duplicate removal failed"
+        )
     feats.unpersist()
     progress.done(sum(d["docs"] for d in per_domain), "docs")
 
@@ -232,17 +308,32 @@ def run_stages(
     _save_npy(storage.join(domains_root, "token_counts.npy"), domain_counts)
     _save_npy(storage.join(domains_root, "relevance_hist.npy"), hist[:, 0, :])
     router = {
-        "names": names, "dims": dims, "n_buckets": n_buckets, "seed": cfg.seed, "bigrams": True,
-        "label_field": cfg.input.label_field, "smoothing": cfg.select.smoothing,
+        "names": names,
+        "dims": dims,
+        "n_buckets": n_buckets,
+        "seed": cfg.seed,
+        "bigrams": True,
+        "label_field": cfg.input.label_field,
+        "smoothing": cfg.select.smoothing,
         "relevance_hist_range": list(HIST_RANGE),
     }
-    storage.write_bytes(storage.join(domains_root, "router.json"), json.dumps(router, indent=2).encode())
+    storage.write_bytes(
+        storage.join(domains_root, "router.json"), json.dumps(router, indent=2).encode()
+    )
 
     return StageResult(
-        final=final, k=k, names=names, label_mode=label_mode,
-        tokenizer=tokenizer_info(tokenizer, "tokenizer/tokenizer.json"), meta_keys=meta_keys,
-        per_domain=per_domain, divergences=divergences, terms=terms, prune_threshold=threshold,
-        contaminated=contaminated, valid_fraction=fractions,
+        final=final,
+        k=k,
+        names=names,
+        label_mode=label_mode,
+        tokenizer=tokenizer_info(tokenizer, "tokenizer/tokenizer.json"),
+        meta_keys=meta_keys,
+        per_domain=per_domain,
+        divergences=divergences,
+        terms=terms,
+        prune_threshold=threshold,
+        contaminated=contaminated,
+        valid_fraction=fractions,
     )
 
 
@@ -263,8 +354,11 @@ def relevance_histograms(final: DataFrame, k: int) -> np.ndarray:
         np.add.at(acc, (d[train], 1, b_best[train]), tokens[train])
 
     cols = final.select("domain", "relevance_own", "relevance_best", "n_tokens", "split")
-    return reduce_partials(cols.mapInArrow(partial_sums((k, 2, HIST_BINS), "int64", add), PARTIAL_DDL),
-                           (k, 2, HIST_BINS), "int64")
+    return reduce_partials(
+        cols.mapInArrow(partial_sums((k, 2, HIST_BINS), "int64", add), PARTIAL_DDL),
+        (k, 2, HIST_BINS),
+        "int64",
+    )
 
 
 def prune_threshold(token_hist: np.ndarray, fraction: float) -> float | None:

@@ -24,7 +24,9 @@ def _name_col(names: list[str]):
 
 
 def _write(df: DataFrame, run_root: str, columns: list[str]) -> list[dict]:
-    written = df.groupBy("set", "set_domain", "shard").applyInArrow(shard_writer(run_root, columns), WRITTEN_DDL)
+    written = df.groupBy("set", "set_domain", "shard").applyInArrow(
+        shard_writer(run_root, columns), WRITTEN_DDL
+    )
     return [r.asDict() for r in written.collect()]
 
 
@@ -35,7 +37,9 @@ def _sized(per_domain: list[dict], prefix: str) -> list[int]:
 
 def write_all(cfg: SplitConfig, result, quarantine: DataFrame) -> list[dict]:
     out, names, target = cfg.out, result.names, cfg.select.shard_bytes
-    final = result.final.withColumn("domain_index", F.col("domain")).withColumn("domain_name", _name_col(names))
+    final = result.final.withColumn("domain_index", F.col("domain")).withColumn(
+        "domain_name", _name_col(names)
+    )
     split = F.col("split")
 
     def shard_col(counts: list[int] | int):
@@ -45,29 +49,44 @@ def write_all(cfg: SplitConfig, result, quarantine: DataFrame) -> list[dict]:
             n = F.element_at(F.array(*[F.lit(c) for c in counts]), F.col("domain_index") + 1)
         return F.pmod(F.xxhash64("key"), n)
 
-    train_sizes, valid_sizes = _sized(result.per_domain, "train"), _sized(result.per_domain, "valid")
+    train_sizes, valid_sizes = (
+        _sized(result.per_domain, "train"),
+        _sized(result.per_domain, "valid"),
+    )
     n_mix = shard_count(sum(train_sizes), target)
     n_dom = [shard_count(s, target) for s in train_sizes]
     n_valid = [shard_count(s, target) for s in valid_sizes]
     data = final.select(
-        "key", "id", "text", F.col("domain_name").alias("domain"), "domain_index", "n_tokens", "token_ids",
-        "split", "relevance_own",
+        "key",
+        "id",
+        "text",
+        F.col("domain_name").alias("domain"),
+        "domain_index",
+        "n_tokens",
+        "token_ids",
+        "split",
+        "relevance_own",
     )
     # pruning only thins the mixture; the domain sets keep every training document of the domain
     domain_filter = split.isin("train", "pruned")
     if cfg.select.min_relevance is not None:
         domain_filter = domain_filter & (F.col("relevance_own") >= cfg.select.min_relevance)
     sets = (
-        data.filter(split == "train").withColumn("set", F.lit("mixture"))
-        .withColumn("set_domain", F.lit(None).cast("string")).withColumn("shard", shard_col(n_mix))
+        data.filter(split == "train")
+        .withColumn("set", F.lit("mixture"))
+        .withColumn("set_domain", F.lit(None).cast("string"))
+        .withColumn("shard", shard_col(n_mix))
         .unionByName(
             data.filter(domain_filter)
-            .withColumn("set", F.lit("domain")).withColumn("set_domain", F.col("domain"))
+            .withColumn("set", F.lit("domain"))
+            .withColumn("set_domain", F.col("domain"))
             .withColumn("shard", shard_col(n_dom))
         )
         .unionByName(
-            data.filter(split == "valid").withColumn("set", F.lit("valid"))
-            .withColumn("set_domain", F.col("domain")).withColumn("shard", shard_col(n_valid))
+            data.filter(split == "valid")
+            .withColumn("set", F.lit("valid"))
+            .withColumn("set_domain", F.col("domain"))
+            .withColumn("shard", shard_col(n_valid))
         )
     )
     shards = _write(sets, out, DATA_COLUMNS)
@@ -78,17 +97,38 @@ def write_all(cfg: SplitConfig, result, quarantine: DataFrame) -> list[dict]:
         if key not in {"id", "bytes", "tokens", "domain", "split", "score", "margin"}
     ]
     docs = final.select(
-        "key", "id", "bytes", "n_tokens", F.col("domain_name").alias("domain"), "score", "margin",
-        "relevance", "relevance_own", "xent_diff", "split", "label", "file", "offset", *meta_cols,
+        "key",
+        "id",
+        "bytes",
+        "n_tokens",
+        F.col("domain_name").alias("domain"),
+        "score",
+        "margin",
+        "relevance",
+        "relevance_own",
+        "xent_diff",
+        "split",
+        "label",
+        "file",
+        "offset",
+        *meta_cols,
     )
     doc_columns = [c for c in docs.columns if c != "key"]
     n_docs = shard_count(sum(d["docs"] for d in result.per_domain) * (160 + 4 * result.k), target)
-    docs = docs.withColumn("set", F.lit("docs")).withColumn("set_domain", F.lit(None).cast("string"))
-    shards += _write(docs.withColumn("shard", F.pmod(F.xxhash64("key"), F.lit(n_docs))), out, doc_columns)
+    docs = docs.withColumn("set", F.lit("docs")).withColumn(
+        "set_domain", F.lit(None).cast("string")
+    )
+    shards += _write(
+        docs.withColumn("shard", F.pmod(F.xxhash64("key"), F.lit(n_docs))), out, doc_columns
+    )
 
-    q = quarantine.withColumn("key", F.xxhash64("file", "offset")).withColumn("set", F.lit("quarantine"))
+    q = quarantine.withColumn("key", F.xxhash64("file", "offset")).withColumn(
+        "set", F.lit("quarantine")
+    )
     q = q.withColumn("set_domain", F.lit(None).cast("string")).withColumn("shard", F.lit(0))
-    shards += _write(q.select("key", "set", "set_domain", "shard", *QUARANTINE_COLUMNS), out, QUARANTINE_COLUMNS)
+    shards += _write(
+        q.select("key", "set", "set_domain", "shard", *QUARANTINE_COLUMNS), out, QUARANTINE_COLUMNS
+    )
     return sorted(shards, key=lambda s: s["path"])
 
 
@@ -96,17 +136,27 @@ def commit(cfg, files, input_url, n_read, n_kept, reasons, result, shard_list, p
     """Check the invariants, add the plan, write report.html, then manifest.json last."""
     n_quarantined = sum(reasons.values())
     if n_read != n_kept + n_quarantined:
-        raise RuntimeError(f"documents read ({n_read}) != kept ({n_kept}) + quarantined ({n_quarantined})")
+        raise RuntimeError(
+            f"documents read ({n_read}) != kept ({n_kept}) + quarantined ({n_quarantined})"
+        )
     written_rows = {s["set"]: 0 for s in shard_list}
     for s in shard_list:
         written_rows[s["set"]] += s["rows"]
     if written_rows.get("docs", 0) != n_kept or written_rows.get("quarantine", 0) != n_quarantined:
-        raise RuntimeError(f"rows written {written_rows} do not match kept {n_kept} / quarantined {n_quarantined}")
+        raise RuntimeError(
+            f"rows written {written_rows} do not match kept {n_kept} / quarantined {n_quarantined}"
+        )
     config = dataclasses.asdict(cfg)
     execution = {"partitions": config["input"].pop("partitions"), "spark": config.pop("spark")}
     body = manifest_body(
-        config=config, files=files, input_url=input_url, n_read=n_read, n_kept=n_kept, reasons=reasons,
-        result=result, shards=shard_list,
+        config=config,
+        files=files,
+        input_url=input_url,
+        n_read=n_read,
+        n_kept=n_kept,
+        reasons=reasons,
+        result=result,
+        shards=shard_list,
     )
     body["splitlib_version"] = __version__
     body["execution"] = execution
@@ -124,13 +174,20 @@ def make_plan(cfg: SplitConfig, domains: list[dict]) -> dict | None:
     if not plan.law:
         return None
     if plan.params is None or (plan.flops is None and plan.tokens is None):
-        raise UserError("a plan needs plan.params (N) and plan.flops (C) or plan.tokens, besides plan.law.")
+        raise UserError(
+            "a plan needs plan.params (N) and plan.flops (C) or plan.tokens, besides plan.law."
+        )
     try:
         from splitlib.scaling.plan import make_plan as plan_split
     except ImportError:
-        raise UserError("this splitlib has no scaling-law engine (splitlib.scaling); drop --law.") from None
+        raise UserError(
+            "this splitlib has no scaling-law engine (splitlib.scaling); drop --law."
+        ) from None
     return plan_split(
-        plan.law, n_params=plan.params, flops=plan.flops, tokens=plan.tokens,
+        plan.law,
+        n_params=plan.params,
+        flops=plan.flops,
+        tokens=plan.tokens,
         domains=[{"name": d["name"], "train_tokens": d["train_tokens"]} for d in domains],
         max_repeats=plan.max_repeats,
     )

@@ -12,7 +12,11 @@ from splitlib.errors import UserError
 
 # name -> (module, function, one-line help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "run": ("jobs.split", "main", "run the split job (Spark): corpus -> domains -> split on storage"),
+    "run": (
+        "jobs.split",
+        "main",
+        "run the split job (Spark): corpus -> domains -> split on storage",
+    ),
     "fit": ("splitlib.scaling.cli", "fit_main", "fit a scaling law L(N, D, D') to run records"),
     "plan": ("splitlib.scaling.cli", "plan_main", "choose the pretraining/specialization split"),
     "train": ("splitlib.train.cli", "main", "train the seed and the specialists from a manifest"),

@@ -34,7 +34,9 @@ class InputConfig:
 class FeatureConfig:
     """Tokenizer and hashed n-gram features."""
 
-    vocab_size: int = 4096  # BPE vocabulary trained by the job (small models want small vocabularies)
+    vocab_size: int = (
+        4096  # BPE vocabulary trained by the job (small models want small vocabularies)
+    )
     tokenizer_path: str | None = None  # a tokenizers JSON to use instead of training one
     tokenizer_sample_docs: int = 20_000  # documents the tokenizer is trained on
     tokenizer_sample_bytes: int = 64 << 20  # and at most this much text
@@ -137,9 +139,9 @@ def _coerce(key: str, value: Any, kind: Any) -> Any:
     origin = typing.get_origin(kind)
     if origin in (typing.Union, types.UnionType):
         options = typing.get_args(kind)
-        if value is None or (isinstance(value, str) and value.lower() in ("none", "null")):
-            if type(None) in options:
-                return None
+        is_none = value is None or (isinstance(value, str) and value.lower() in ("none", "null"))
+        if is_none and type(None) in options:
+            return None
         errors = []
         for option in options:
             if option is type(None):
@@ -185,9 +187,7 @@ def _coerce(key: str, value: Any, kind: Any) -> Any:
                 parsed = None
             if isinstance(parsed, dict):
                 return {str(k): str(v) for k, v in parsed.items()}
-    raise UserError(
-        f"bad config: {key} must be {getattr(kind, '__name__', kind)}, got {value!r}."
-    )
+    raise UserError(f"bad config: {key} must be {getattr(kind, '__name__', kind)}, got {value!r}.")
 
 
 def _set(config: Any, key: str, value: Any) -> None:
@@ -221,9 +221,7 @@ def apply(config: Any, values: dict[str, Any], prefix: str = "") -> None:
         if full not in valid:
             close = [k for k in valid if k.split(".")[-1] == full.split(".")[-1]]
             hint = f" Did you mean {close[0]}?" if close else ""
-            raise UserError(
-                f"unknown config key {full!r}.{hint} Valid keys: {', '.join(valid)}."
-            )
+            raise UserError(f"unknown config key {full!r}.{hint} Valid keys: {', '.join(valid)}.")
         _set(config, full, value)
 
 

@@ -73,7 +73,9 @@ def _csr(keys: np.ndarray, n_docs: int, n_buckets: int, n_features: np.ndarray) 
     unique, counts = np.unique(keys, return_counts=True)
     docs = unique // n_buckets
     offsets = np.searchsorted(docs, np.arange(n_docs + 1), side="left").astype(np.int64)
-    return BatchNgrams(offsets, (unique % n_buckets).astype(np.int32), counts.astype(np.int32), n_features)
+    return BatchNgrams(
+        offsets, (unique % n_buckets).astype(np.int32), counts.astype(np.int32), n_features
+    )
 
 
 def _empty(n_docs: int) -> BatchNgrams:

@@ -97,7 +97,9 @@ def list_inputs(url: str) -> list[tuple[str, str, int]]:
         else:
             found, root = {}, path
     except (PermissionError, OSError) as err:
-        raise UserError(f"cannot list input {url!r}: {err}. Check the path and credentials.") from None
+        raise UserError(
+            f"cannot list input {url!r}: {err}. Check the path and credentials."
+        ) from None
     files = []
     for p, info in sorted(found.items()):
         if info.get("type") == "directory" or _kind(p) is None:
@@ -127,15 +129,15 @@ def plan_tasks(files: list[tuple[str, str, int]], split_bytes: int) -> list[Read
             tasks += [ReadTask(url, name, kind, None, g, g + 1) for g in range(max(groups, 1))]
         elif compression is None and size > split_bytes:
             starts = range(0, size, split_bytes)
-            tasks += [ReadTask(url, name, kind, None, s, min(s + split_bytes, size)) for s in starts]
+            tasks += [
+                ReadTask(url, name, kind, None, s, min(s + split_bytes, size)) for s in starts
+            ]
         else:
             tasks.append(ReadTask(url, name, kind, compression))
     return tasks
 
 
-def validate_record(
-    record: object, raw: bytes, name: str, offset: int, cfg: InputConfig
-) -> dict:
+def validate_record(record: object, raw: bytes, name: str, offset: int, cfg: InputConfig) -> dict:
     """One output row for a parsed record: valid, or with the reason it is quarantined."""
     row = {"file": name, "offset": offset, "raw": raw}
     if not isinstance(record, dict):
@@ -147,7 +149,11 @@ def validate_record(
     if text is None:
         return {**row, "reason": MISSING_TEXT, "detail": f"no field {cfg.text_field!r}"}
     if not isinstance(text, str):
-        return {**row, "reason": TEXT_NOT_STRING, "detail": f"{cfg.text_field!r} is {type(text).__name__}"}
+        return {
+            **row,
+            "reason": TEXT_NOT_STRING,
+            "detail": f"{cfg.text_field!r} is {type(text).__name__}",
+        }
     try:
         n_bytes = len(text.encode("utf-8"))
     except UnicodeEncodeError:
@@ -192,20 +198,32 @@ def _parse_line(line: bytes, name: str, offset: int, cfg: InputConfig) -> dict:
     return validate_record(record, line, name, offset, cfg)
 
 
+def _lines(f, start: int, block: int = 1 << 20) -> Iterator[tuple[int, bytes]]:
+    """(offset, line without its newline) of a binary stream, from `start`; works on any stream."""
+    pending = b""
+    offset = start
+    while chunk := f.read(block):
+        pending += chunk
+        *complete, pending = pending.split(b"\n")
+        for line in complete:
+            yield offset, line
+            offset += len(line) + 1
+    if pending:
+        yield offset, pending
+
+
 def _jsonl_rows(task: ReadTask, cfg: InputConfig) -> Iterator[dict]:
     fs, path = storage.filesystem(task.url)
     with fs.open(path, "rb", compression=task.compression) as f:
-        pos = 0
+        start = 0
         if task.start > 0:
             # a line belongs to the range holding its first byte: skip the one begun before ours
             f.seek(task.start - 1)
-            pos = task.start - 1 + len(f.readline())
-        while task.end < 0 or pos < task.end:
-            line = f.readline()
-            if not line:
+            start = task.start - 1 + len(f.readline())
+        for offset, line in _lines(f, start):
+            if task.end >= 0 and offset >= task.end:
                 break
-            offset, pos = pos, pos + len(line)
-            stripped = line.rstrip(b"\r\n")
+            stripped = line.rstrip(b"\r")
             if stripped.strip():  # blank lines are separators, not records
                 yield _parse_line(stripped, task.name, offset, cfg)
 
@@ -228,8 +246,11 @@ def _parquet_rows(task: ReadTask, cfg: InputConfig) -> Iterator[dict]:
                         record[cfg.text_field] = text.decode("utf-8")
                     except UnicodeDecodeError as err:
                         yield {
-                            "file": task.name, "offset": row_number, "raw": text,
-                            "reason": INVALID_UTF8, "detail": str(err)[:200],
+                            "file": task.name,
+                            "offset": row_number,
+                            "raw": text,
+                            "reason": INVALID_UTF8,
+                            "detail": str(err)[:200],
                         }
                         row_number += 1
                         continue
@@ -238,7 +259,9 @@ def _parquet_rows(task: ReadTask, cfg: InputConfig) -> Iterator[dict]:
                 row_number += 1
 
 
-def read_task(task: ReadTask, cfg: InputConfig, max_records: int, max_bytes: int) -> Iterator[pa.RecordBatch]:
+def read_task(
+    task: ReadTask, cfg: InputConfig, max_records: int, max_bytes: int
+) -> Iterator[pa.RecordBatch]:
     """Arrow batches of RECORD_SCHEMA rows for one task, each bounded in records and bytes."""
     rows_of = _parquet_rows if task.kind == "parquet" else _jsonl_rows
     batch: list[dict] = []

@@ -26,7 +26,9 @@ def _img(data: str, alt: str) -> str:
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
 
 
-def _figures(body: dict, hist: np.ndarray | None, hist_range: tuple[float, float]) -> dict[str, str]:
+def _figures(
+    body: dict, hist: np.ndarray | None, hist_range: tuple[float, float]
+) -> dict[str, str]:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -55,7 +57,7 @@ def _figures(body: dict, hist: np.ndarray | None, hist_range: tuple[float, float
         lo, hi = hist_range
         edges = np.linspace(lo, hi, hist.shape[1] + 1)
         fig, ax = plt.subplots(figsize=(7, 3.5))
-        for name, row in zip(names, hist):
+        for name, row in zip(names, hist, strict=False):
             if row.sum():
                 ax.step(edges[:-1], row / row.sum(), where="post", label=name)
         ax.set_xlabel("relevance to own domain (log-likelihood ratio, nats per feature)")
@@ -86,12 +88,22 @@ def render(body: dict, hist: np.ndarray | None = None, hist_range=(-4.0, 4.0)) -
     figs = _figures(body, hist, hist_range)
     c = body["counts"]
     domain_rows = [
-        [d["name"], f"{d['docs']:,}", f"{d['train_tokens']:,}", f"{d['valid_docs']:,}",
-         f"{d['kl_to_mixture']:.3f}", f"{d['js_to_mixture']:.3f}", f"{d['entropy']:.2f}",
-         f"{100 * d['ambiguous_share']:.1f}%", ", ".join(d["top_terms"][:8])]
+        [
+            d["name"],
+            f"{d['docs']:,}",
+            f"{d['train_tokens']:,}",
+            f"{d['valid_docs']:,}",
+            f"{d['kl_to_mixture']:.3f}",
+            f"{d['js_to_mixture']:.3f}",
+            f"{d['entropy']:.2f}",
+            f"{100 * d['ambiguous_share']:.1f}%",
+            ", ".join(d["top_terms"][:8]),
+        ]
         for d in body["domains"]
     ]
-    reasons = [[r, f"{n:,}"] for r, n in body["counts"]["quarantine_reasons"].items()] or [["(none)", "0"]]
+    reasons = [[r, f"{n:,}"] for r, n in body["counts"]["quarantine_reasons"].items()] or [
+        ["(none)", "0"]
+    ]
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'><title>splitlib report</title><style>"
         "body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
@@ -102,26 +114,49 @@ def render(body: dict, hist: np.ndarray | None = None, hist_range=(-4.0, 4.0)) -
         f"{'given labels' if body['domain_mode'] == 'labels' else 'k-means'}; "
         f"{len(body['domains'])} domains.</p>",
         "<h2>Counts</h2>",
-        _table([
-            ["records read", f"{c['read']:,}"], ["kept", f"{c['kept']:,}"],
-            ["quarantined", f"{c['quarantined']:,}"], ["training documents", f"{c['train_docs']:,}"],
-            ["training tokens", f"{c['train_tokens']:,}"], ["validation documents", f"{c['valid_docs']:,}"],
-            ["mixture documents", f"{c['mixture_docs']:,}"], ["pruned from mixture", f"{c['pruned_docs']:,}"],
-            ["validation texts found in training", f"{c['contaminated']:,}"],
-        ], ["", "count"]),
-        "<h2>Quarantine reasons</h2>", _table(reasons, ["reason", "records"]),
+        _table(
+            [
+                ["records read", f"{c['read']:,}"],
+                ["kept", f"{c['kept']:,}"],
+                ["quarantined", f"{c['quarantined']:,}"],
+                ["training documents", f"{c['train_docs']:,}"],
+                ["training tokens", f"{c['train_tokens']:,}"],
+                ["validation documents", f"{c['valid_docs']:,}"],
+                ["mixture documents", f"{c['mixture_docs']:,}"],
+                ["pruned from mixture", f"{c['pruned_docs']:,}"],
+                ["validation texts found in training", f"{c['contaminated']:,}"],
+            ],
+            ["", "count"],
+        ),
+        "<h2>Quarantine reasons</h2>",
+        _table(reasons, ["reason", "records"]),
         "<h2>Domains</h2>",
-        _table(domain_rows, ["domain", "docs", "train tokens", "valid docs", "KL(d‖mix)", "JS(d,mix)",
-                             "entropy", "ambiguous", "top terms"]),
+        _table(
+            domain_rows,
+            [
+                "domain",
+                "docs",
+                "train tokens",
+                "valid docs",
+                "KL(d‖mix)",
+                "JS(d,mix)",
+                "entropy",
+                "ambiguous",
+                "top terms",
+            ],
+        ),
         _img(figs["sizes"], "domain sizes"),
-        "<h2>Divergence between domains</h2>", _img(figs["heatmap"], "pairwise JS heatmap"),
+        "<h2>Divergence between domains</h2>",
+        _img(figs["heatmap"], "pairwise JS heatmap"),
     ]
     if "relevance" in figs:
         parts += ["<h2>Relevance</h2>", _img(figs["relevance"], "relevance histograms")]
     if body.get("plan"):
         plan = body["plan"]
-        parts += ["<h2>Compute plan</h2>",
-                  f"<pre>{html.escape(json.dumps({k: plan[k] for k in plan if k != 'curve'}, indent=1))}</pre>"]
+        parts += [
+            "<h2>Compute plan</h2>",
+            f"<pre>{html.escape(json.dumps({k: plan[k] for k in plan if k != 'curve'}, indent=1))}</pre>",
+        ]
         if "plan" in figs:
             parts.append(_img(figs["plan"], "predicted loss over the pretraining fraction"))
     parts.append("</body></html>")
@@ -130,8 +165,10 @@ def render(body: dict, hist: np.ndarray | None = None, hist_range=(-4.0, 4.0)) -
 
 def _load_hist(run_root: str) -> np.ndarray | None:
     try:
-        return np.load(io.BytesIO(storage.read_bytes(storage.join(run_root, "domains", "relevance_hist.npy"))),
-                       allow_pickle=False)
+        return np.load(
+            io.BytesIO(storage.read_bytes(storage.join(run_root, "domains", "relevance_hist.npy"))),
+            allow_pickle=False,
+        )
     except FileNotFoundError:
         return None
 
@@ -145,7 +182,9 @@ def write_report(run_root: str, body: dict) -> str:
 def main(argv: list[str]) -> int:
     from splitlib.manifest import read_manifest, run_root_of
 
-    p = argparse.ArgumentParser(prog="splitlib report", description="Rebuild report.html of a committed run.")
+    p = argparse.ArgumentParser(
+        prog="splitlib report", description="Rebuild report.html of a committed run."
+    )
     p.add_argument("run", help="run root URL (or its manifest.json)")
     args = p.parse_args(argv)
     body = read_manifest(args.run)

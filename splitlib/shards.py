@@ -30,7 +30,11 @@ def write_shard(run_root: str, rel_path: str, table: pa.Table) -> dict:
     pq.write_table(table, buffer, compression="zstd", row_group_size=4096)
     data = buffer.getvalue()
     storage.write_bytes(storage.join(run_root, rel_path), data)
-    tokens = int(pa.compute.sum(table.column("n_tokens")).as_py() or 0) if "n_tokens" in table.column_names else 0
+    tokens = (
+        int(pa.compute.sum(table.column("n_tokens")).as_py() or 0)
+        if "n_tokens" in table.column_names
+        else 0
+    )
     return {
         "path": rel_path,
         "rows": table.num_rows,

@@ -20,8 +20,12 @@ def set_totals(shards: list[dict]) -> dict[str, dict[str, int]]:
     """Rows, tokens, bytes and shard count per set ('mixture', 'domain=x', 'valid/domain=x', ...)."""
     totals: dict[str, dict[str, int]] = {}
     for s in shards:
-        name = s["set"] if s.get("domain") is None else (
-            f"domain={s['domain']}" if s["set"] == "domain" else f"valid/domain={s['domain']}"
+        name = (
+            s["set"]
+            if s.get("domain") is None
+            else (
+                f"domain={s['domain']}" if s["set"] == "domain" else f"valid/domain={s['domain']}"
+            )
         )
         t = totals.setdefault(name, {"rows": 0, "tokens": 0, "bytes": 0, "shards": 0})
         t["rows"] += s["rows"]
@@ -32,35 +36,44 @@ def set_totals(shards: list[dict]) -> dict[str, dict[str, int]]:
 
 
 def manifest_body(
-    *, config: dict, files: list, input_url: str, n_read: int, n_kept: int, reasons: dict,
-    result: Any, shards: list[dict],
+    *,
+    config: dict,
+    files: list,
+    input_url: str,
+    n_read: int,
+    n_kept: int,
+    reasons: dict,
+    result: Any,
+    shards: list[dict],
 ) -> dict[str, Any]:
     div = result.divergences
     sets = set_totals(shards)
     domains = []
     for i, name in enumerate(result.names):
         d = result.per_domain[i]
-        domains.append({
-            "name": name,
-            "index": i,
-            "docs": d["docs"],
-            "tokens": d["tokens"],
-            "bytes": d["bytes"],
-            "train_docs": d["train_docs"],
-            "train_tokens": d["train_tokens"],  # unique training tokens: the plan's data limit
-            "valid_docs": d["valid_docs"],
-            "valid_tokens": d["valid_tokens"],
-            "valid_fraction": rounded(result.valid_fraction[i]),
-            "domain_set_docs": sets.get(f"domain={name}", {}).get("rows", 0),
-            "domain_set_tokens": sets.get(f"domain={name}", {}).get("tokens", 0),
-            "ambiguous_docs": d["ambiguous"],
-            "ambiguous_share": rounded(d["ambiguous"] / d["docs"]) if d["docs"] else 0.0,
-            "kl_to_mixture": rounded(div["kl_to_mixture"][i]),
-            "kl_from_mixture": rounded(div["kl_from_mixture"][i]),
-            "js_to_mixture": rounded(div["js_to_mixture"][i]),
-            "entropy": rounded(div["entropy"][i]),
-            "top_terms": [w for w, _ in result.terms.get(i, [])],
-        })
+        domains.append(
+            {
+                "name": name,
+                "index": i,
+                "docs": d["docs"],
+                "tokens": d["tokens"],
+                "bytes": d["bytes"],
+                "train_docs": d["train_docs"],
+                "train_tokens": d["train_tokens"],  # unique training tokens: the plan's data limit
+                "valid_docs": d["valid_docs"],
+                "valid_tokens": d["valid_tokens"],
+                "valid_fraction": rounded(result.valid_fraction[i]),
+                "domain_set_docs": sets.get(f"domain={name}", {}).get("rows", 0),
+                "domain_set_tokens": sets.get(f"domain={name}", {}).get("tokens", 0),
+                "ambiguous_docs": d["ambiguous"],
+                "ambiguous_share": rounded(d["ambiguous"] / d["docs"]) if d["docs"] else 0.0,
+                "kl_to_mixture": rounded(div["kl_to_mixture"][i]),
+                "kl_from_mixture": rounded(div["kl_from_mixture"][i]),
+                "js_to_mixture": rounded(div["js_to_mixture"][i]),
+                "entropy": rounded(div["entropy"][i]),
+                "top_terms": [w for w, _ in result.terms.get(i, [])],
+            }
+        )
     train_docs = sum(d["train_docs"] for d in result.per_domain)
     train_tokens = sum(d["train_tokens"] for d in result.per_domain)
     mixture = sets.get("mixture", {"rows": 0, "tokens": 0})
@@ -89,7 +102,9 @@ def manifest_body(
         },
         "prune": {
             "fraction": config["select"]["prune_fraction"],
-            "relevance_threshold": None if result.prune_threshold is None else rounded(result.prune_threshold),
+            "relevance_threshold": None
+            if result.prune_threshold is None
+            else rounded(result.prune_threshold),
         },
         "tokenizer": result.tokenizer,
         "mixture_entropy": rounded(float(np.asarray(div["mixture_entropy"]))),

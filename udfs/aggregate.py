@@ -15,13 +15,18 @@ from splitlib.ngrams import from_arrow
 PARTIAL_DDL = "partial binary"
 
 
-def partial_sums(shape: tuple[int, ...], dtype: str, add: Callable[[np.ndarray, pa.RecordBatch], None]):
+def partial_sums(
+    shape: tuple[int, ...], dtype: str, add: Callable[[np.ndarray, pa.RecordBatch], None]
+):
     """mapInArrow: accumulate `add(acc, batch)` over a partition, emit the accumulator once."""
+
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         acc = np.zeros(shape, dtype=dtype)
         for batch in batches:
             add(acc, batch)
-        yield pa.RecordBatch.from_arrays([pa.array([acc.tobytes()], pa.binary())], names=["partial"])
+        yield pa.RecordBatch.from_arrays(
+            [pa.array([acc.tobytes()], pa.binary())], names=["partial"]
+        )
 
     return run
 
@@ -51,6 +56,7 @@ def add_domain_counts(acc: np.ndarray, batch: pa.RecordBatch) -> None:
 
 def add_doc_freq(prefix: str = "ng"):
     """An `add` for partial_sums: acc[bucket] += number of documents holding the bucket."""
+
     def add(acc: np.ndarray, batch: pa.RecordBatch) -> None:
         buckets = batch.column(f"{prefix}_buckets").flatten().to_numpy(zero_copy_only=False)
         acc += np.bincount(buckets, minlength=acc.size).astype(acc.dtype)

@@ -26,6 +26,7 @@ def _vectors(batch: pa.RecordBatch, idf: np.ndarray, dims: int, seed: int) -> np
 
 def vectorizer(idf: np.ndarray, dims: int, seed: int):
     """mapInArrow: append the document's domain vector, sparse (for fitting k-means on a sample)."""
+
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
             v = _vectors(batch, idf, dims, seed)
@@ -46,6 +47,7 @@ def assigner(
     With labels the domain is the label's index and score/margin still come from the
     centroids, so ambiguity and routing mean the same thing in both modes.
     """
+
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
             v = _vectors(batch, idf, dims, seed)
@@ -53,7 +55,13 @@ def assigner(
             if label_index is not None:
                 labels = batch.column("label").to_pylist()
                 best = np.array([label_index[x] for x in labels], dtype=np.int32)
-                sims = v @ (centroids / np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)).T
+                sims = (
+                    v
+                    @ (
+                        centroids
+                        / np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
+                    ).T
+                )
                 score = sims[np.arange(len(best)), best]
                 others = sims.copy()
                 others[np.arange(len(best)), best] = -np.inf
@@ -73,6 +81,7 @@ def assigner(
 
 def word_counter(min_length: int = 3):
     """mapInArrow: (domain, word, count) rows per batch, for naming domains by their top terms."""
+
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
             words = words_of(batch.column("text"))
@@ -80,11 +89,16 @@ def word_counter(min_length: int = 3):
             domains = np.repeat(batch.column("domain").to_numpy(zero_copy_only=False), lengths)
             flat = words.values
             keep = pc.greater_equal(pc.utf8_length(flat), min_length).to_numpy(zero_copy_only=False)
-            table = pa.table({"domain": pa.array(domains[keep], pa.int32()), "word": flat.filter(pa.array(keep))})
+            table = pa.table(
+                {"domain": pa.array(domains[keep], pa.int32()), "word": flat.filter(pa.array(keep))}
+            )
             counted = table.group_by(["domain", "word"]).aggregate([("word", "count")])
             yield pa.RecordBatch.from_arrays(
-                [counted["domain"].combine_chunks(), counted["word"].combine_chunks(),
-                 counted["word_count"].combine_chunks().cast(pa.int64())],
+                [
+                    counted["domain"].combine_chunks(),
+                    counted["word"].combine_chunks(),
+                    counted["word_count"].combine_chunks().cast(pa.int64()),
+                ],
                 names=["domain", "word", "count"],
             )
 

@@ -19,6 +19,7 @@ RECORDS_DDL = (
 
 def reader(cfg: InputConfig, seed: int, max_records: int, max_bytes: int):
     """A mapInArrow function: task JSON strings in, RECORDS_DDL batches out."""
+
     def read(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
             for task_json in batch.column("task").to_pylist():

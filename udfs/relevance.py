@@ -15,6 +15,7 @@ RELEVANCE_DDL = "relevance array<float>, relevance_own float, relevance_best flo
 
 def scorer(models: DomainModels):
     """mapInArrow: append RELEVANCE_DDL columns (nats per hashed n-gram feature)."""
+
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
             grams = from_arrow(batch.column("ng_buckets"), batch.column("ng_counts"))
@@ -24,7 +25,10 @@ def scorer(models: DomainModels):
             rows = np.arange(len(own))
             offsets = pa.array(np.arange(0, rel.size + 1, k, dtype=np.int32))
             for name, col in (
-                ("relevance", pa.ListArray.from_arrays(offsets, pa.array(rel.reshape(-1), pa.float32()))),
+                (
+                    "relevance",
+                    pa.ListArray.from_arrays(offsets, pa.array(rel.reshape(-1), pa.float32())),
+                ),
                 ("relevance_own", pa.array(rel[rows, own], pa.float32())),
                 ("relevance_best", pa.array(rel.max(axis=1), pa.float32())),
                 ("xent_diff", pa.array(cross_entropy_difference(grams, models, own), pa.float32())),

@@ -142,9 +142,9 @@ class _Problem:
 
 
 def _integer_split(problem: _Problem, total: int, x: np.ndarray, d_max: float) -> np.ndarray:
-    """Whole tokens: round D'_k down within the limits, give D the rest (D wins the
-    remainder so the budget is spent exactly), moving any excess over D's limit back."""
-    xi = np.minimum(np.floor(x), np.floor(problem.limits))
+    """Whole tokens: round D'_k within the limits, give D the rest so the budget is spent
+    exactly, and move any excess over D's limit to specialists with room."""
+    xi = np.minimum(np.round(x), np.floor(problem.limits))
     excess = (total - xi.sum()) - np.floor(d_max)
     for k in np.argsort(-(problem.limits - xi)):
         if excess <= 0:

@@ -17,6 +17,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from splitlib.errors import UserError
+from splitlib.scaling._blas import single_threaded_blas
 from splitlib.scaling.forms import Form, Params, Reference, get_form
 from splitlib.scaling.law import Law
 from splitlib.scaling.runs import Runs
@@ -271,13 +272,14 @@ def fit_form(
         grid = np.clip(_grid(layout, runs), lo, hi)
         values = np.array([objective(x)[0] for x in grid])
         starts = grid[np.argsort(values, kind="stable")[: opts.starts]]
-    if start is not None:
-        best = _minimize(objective, starts[0], bounds, _RESAMPLE)
-    else:
-        explored = [_minimize(objective, x0, bounds, _EXPLORE) for x0 in starts]
-        best = min(explored, key=lambda res: res.fun)  # first of equals: deterministic
-        polish = {**_POLISH, "maxiter": opts.max_iter}
-        best = min((best, _minimize(objective, best.x, bounds, polish)), key=lambda r: r.fun)
+    with single_threaded_blas():
+        if start is not None:
+            best = _minimize(objective, starts[0], bounds, _RESAMPLE)
+        else:
+            explored = [_minimize(objective, x0, bounds, _EXPLORE) for x0 in starts]
+            best = min(explored, key=lambda res: res.fun)  # first of equals: deterministic
+            polish = {**_POLISH, "maxiter": opts.max_iter}
+            best = min((best, _minimize(objective, best.x, bounds, polish)), key=lambda r: r.fun)
     theta = np.clip(best.x, lo, hi)
     return Fit(
         layout,

@@ -5,12 +5,13 @@ size's loss at the same domain, D and D'.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
 from splitlib.errors import UserError
 from splitlib.scaling.fit import Fit, FitOptions, fit_form
+from splitlib.scaling.law import Law
 from splitlib.scaling.runs import Runs
 
 
@@ -52,6 +53,7 @@ class HeldOut:
     form: Score
     naive: Score | None
     form_on_naive: Score | None
+    law: Law | None = field(default=None, compare=False, repr=False)  # fitted below the size
 
     @property
     def beats_naive(self) -> bool | None:
@@ -60,7 +62,7 @@ class HeldOut:
         return self.form_on_naive.mre < self.naive.mre
 
     def to_dict(self) -> dict:
-        out = asdict(self)
+        out = {k: v for k, v in asdict(self).items() if k != "law"}
         out["beats_naive"] = self.beats_naive
         return out
 
@@ -104,7 +106,8 @@ def held_out(runs: Runs, form: str, opts: FitOptions) -> tuple[HeldOut | None, s
         fit = fit_form(train, form, opts)
     except UserError as err:
         return None, f"cannot fit on the smaller sizes alone: {err}"
-    pred = fit.law().predict(test.n_params, test.pretrain_tokens, test.special_tokens, test.domain)
+    law = fit.law()
+    pred = law.predict(test.n_params, test.pretrain_tokens, test.special_tokens, test.domain)
     naive = naive_predictions(train, test)
     has = ~np.isnan(naive)
     return (
@@ -114,6 +117,7 @@ def held_out(runs: Runs, form: str, opts: FitOptions) -> tuple[HeldOut | None, s
             score(pred, test.loss),
             score(naive[has], test.loss[has]) if has.any() else None,
             score(pred[has], test.loss[has]) if has.any() else None,
+            law,
         ),
         None,
     )

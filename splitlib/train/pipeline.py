@@ -101,6 +101,7 @@ class Pipeline:
             "model": {"name": self.s.size.name, "n_params": self.n_params,
                       "n_params_total": self.n_params_total},
             "plan": dataclasses.asdict(self.s.plan),
+            "processes": self.rt.world_size,
         }  # fmt: skip
         if stored and not self.cfg.run.resume:
             raise UserError(

@@ -34,13 +34,14 @@ def test_decay_length_is_a_fraction_of_the_phase_at_least_one_step():
 def test_plan_shares_one_seed_trunk_across_d_and_baselines():
     plan = make_plan([8192, 16384], {"a": [2048], "b": [2048]}, None, 512, 0.2)
     seed = plan.trunks[0]
-    # D = 16 and 32 steps; baseline E = 2 x 4 steps with 1 step of decay inside it
-    assert (seed.name, seed.start_step, seed.end_step, seed.marks) == ("seed", 0, 39, (16, 23, 32, 39))
+    # D = 16 and 32 steps; baseline E = 2 x 4 steps with round(0.2 x 8) = 2 of decay inside
+    assert (seed.name, seed.start_step, seed.end_step, seed.marks) == ("seed", 0, 38, (16, 22, 32, 38))
     by_name = {b.name: b for b in plan.branches}
     assert by_name["seed-D8192"].mark == 16 and by_name["seed-D8192"].decay_steps == 3
     assert by_name["seed-D8192"].pretrain_tokens == 19 * 512
     nosplit = by_name["nosplit-D8192-E4096"]
-    assert (nosplit.mark, nosplit.decay_steps, nosplit.pretrain_tokens) == (23, 1, 12 * 512)
+    assert (nosplit.mark, nosplit.decay_steps, nosplit.pretrain_tokens) == (22, 2, 24 * 512)
+    assert nosplit.extra_tokens == 4096
     spec = by_name["spec-a-D16384-S2048"]
     assert (spec.trunk, spec.mark, spec.decay_steps) == ("spec-a-D16384", 35, 1)
     assert (spec.pretrain_tokens, spec.special_tokens, spec.decay_tokens) == (16384, 2048, 512)

@@ -1,0 +1,49 @@
+# Two commands do all the set-up on a fresh machine:
+#   make run    set up .venv, then run the split job on the bundled corpus into ./out/
+#   make test   set up .venv, then run ruff and the whole test suite
+# `make setup` alone builds the environment. See README.md.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CDS := .cache/splitlib.jsa
+
+export SPARK_LOCAL_IP := 127.0.0.1
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export SPLITLIB_CDS_ARCHIVE := $(CURDIR)/$(CDS)
+export SPLITLIB_JAVA_OPTIONS := -XX:TieredStopAtLevel=1 -Xlog:cds=off -Xlog:cds+dynamic=off
+export PYTHONUNBUFFERED := 1
+
+.PHONY: setup run test lint java
+
+setup: $(STAMP) $(CDS)
+
+java:
+	@command -v java >/dev/null 2>&1 || [ -n "$$JAVA_HOME" ] || { \
+	  echo "installing Java 17 (Spark needs it)"; \
+	  apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless >/dev/null; }
+
+# torch first, with the exact pin: it takes the CPU wheel; another spec pulls a multi-GB CUDA build
+$(STAMP): pyproject.toml | java
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+# a class-data-sharing archive of Spark's JVM classes: later JVMs start in about half the time
+$(CDS): $(STAMP)
+	mkdir -p $(dir $(CDS))
+	$(BIN)/python scripts/build_cds_archive.py
+
+run: setup
+	$(BIN)/splitlib run $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check splitlib jobs udfs
+
+test: setup lint
+	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)

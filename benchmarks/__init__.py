@@ -1,0 +1,1 @@
+"""Measured speed and memory of splitlib (not tests: see benchmarks/README.md)."""

@@ -1,0 +1,107 @@
+"""Route new texts to a split run's domains: nearest centroid, as the split job assigned them.
+
+`splitlib route TEXT|FILE --run URL` prints one domain per text. The router reads
+only `domains/` of a committed run (centroids, idf, featurizer settings), so it
+serves the specialists without Spark.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+
+from splitlib import storage
+from splitlib.domains import assign, domain_vectors, projection
+from splitlib.errors import UserError
+from splitlib.manifest import read_manifest, run_root_of
+from splitlib.ngrams import hashed_ngrams
+
+
+def _load_npy(url: str) -> np.ndarray:
+    return np.load(io.BytesIO(storage.read_bytes(url)), allow_pickle=False)
+
+
+@dataclass
+class Router:
+    domains: list[str]
+    centroids: np.ndarray  # (K, dims)
+    idf: np.ndarray  # (n_buckets,)
+    dims: int
+    seed: int
+
+    @classmethod
+    def load(cls, run_root: str) -> Router:
+        """The router of a committed run (local path or s3://)."""
+        read_manifest(run_root)  # refuse uncommitted runs
+        root = storage.join(run_root_of(run_root), "domains")
+        info = json.loads(storage.read_bytes(storage.join(root, "router.json")))
+        return cls(
+            domains=list(info["names"]),
+            centroids=_load_npy(storage.join(root, "centroids.npy")),
+            idf=_load_npy(storage.join(root, "idf.npy")),
+            dims=int(info["dims"]),
+            seed=int(info["seed"]),
+        )
+
+    def scores(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(domain index, cosine score, margin to the runner-up) per text."""
+        _, unigrams = hashed_ngrams(texts, len(self.idf), with_unigrams=True)
+        vectors = domain_vectors(
+            unigrams, self.idf, projection(len(self.idf), self.dims, self.seed)
+        )
+        return assign(vectors, self.centroids)
+
+    def route(self, texts: list[str]) -> list[str]:
+        """The domain name of every text."""
+        index, _, _ = self.scores(list(texts))
+        return [self.domains[i] for i in index]
+
+
+def main(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(
+        prog="splitlib route",
+        description="Route texts to the domains of a split run (nearest centroid). Prints one "
+        "tab-separated line per text: domain, score (cosine), margin to the runner-up, text start.",
+    )
+    p.add_argument(
+        "text", nargs="+", help="a text, or a file path (one text per line; '-' for stdin)"
+    )
+    p.add_argument(
+        "--run", required=True, help="run root URL of a committed split (or its manifest.json)"
+    )
+    p.add_argument("--json", action="store_true", help="print JSON lines instead")
+    args = p.parse_args(argv)
+    texts: list[str] = []
+    for item in args.text:
+        if item == "-":
+            texts += [line.rstrip("\n") for line in sys.stdin if line.strip()]
+        elif os.path.isfile(item):
+            with open(item, encoding="utf-8") as f:
+                texts += [line.rstrip("\n") for line in f if line.strip()]
+        else:
+            texts.append(item)
+    if not texts:
+        raise UserError("nothing to route: give a text, a file with one text per line, or '-'.")
+    router = Router.load(args.run)
+    index, score, margin = router.scores(texts)
+    for text, i, s, m in zip(texts, index, score, margin, strict=False):
+        if args.json:
+            print(
+                json.dumps(
+                    {
+                        "domain": router.domains[i],
+                        "score": round(float(s), 4),
+                        "margin": round(float(m), 4),
+                        "text": text[:80],
+                    }
+                )
+            )
+        else:
+            print(f"{router.domains[i]}\t{s:.3f}\t{m:.3f}\t{text[:60]}")
+    return 0

@@ -1,0 +1,88 @@
+"""Shared fixtures: one local SparkSession, a moto S3 endpoint, committed split runs on real text.
+
+S3 settings are put in the environment at import time, before any JVM or Python
+worker starts, so Spark tasks see the same endpoint and credentials as the driver.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import pytest
+from helpers import subset, write_jsonl
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+S3_PORT = _free_port()
+os.environ.update(
+    SPARK_LOCAL_IP="127.0.0.1",
+    SPLITLIB_S3_ENDPOINT_URL=f"http://127.0.0.1:{S3_PORT}",
+    AWS_ACCESS_KEY_ID="testing",
+    AWS_SECRET_ACCESS_KEY="testing",
+    AWS_DEFAULT_REGION="us-east-1",
+    HF_HUB_OFFLINE="1",
+    TRANSFORMERS_OFFLINE="1",
+)
+os.environ.setdefault("SPLITLIB_JAVA_OPTIONS", "-XX:TieredStopAtLevel=1")
+
+
+@pytest.fixture(scope="session")
+def spark():
+    from jobs.session import get_spark
+    from splitlib.config import SparkConfig
+
+    session = get_spark(SparkConfig(master="local[2]", conf={"spark.sql.shuffle.partitions": "4"}))
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """A real S3 endpoint (moto's server) on 127.0.0.1."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=S3_PORT, verbose=False)
+    server.start()
+    yield os.environ["SPLITLIB_S3_ENDPOINT_URL"]
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def bundled_run(spark, tmp_path_factory):
+    """The whole job on the bundled corpus with default settings (k-means, K = 7)."""
+    from jobs.pipeline import run_split
+    from splitlib.config import build
+
+    out = str(tmp_path_factory.mktemp("bundled") / "run")
+    manifest = run_split(build(overrides=[f"out={out}"]), spark=spark)
+    return out, manifest
+
+
+@pytest.fixture(scope="session")
+def split_run(spark, tmp_path_factory) -> str:
+    """A small committed run for training: three sources as labeled domains, 1,024-token vocabulary."""
+    from jobs.pipeline import run_split
+    from splitlib.config import build
+
+    folder = tmp_path_factory.mktemp("train-corpus")
+    corpus = write_jsonl(
+        folder / "corpus.jsonl", subset(600, ("kjv-bible", "python-docs", "wikibooks-recipes"))
+    )
+    out = str(folder / "run")
+    cfg = build(
+        overrides=[
+            f"input.path={corpus}",
+            f"out={out}",
+            "input.label_field=source",
+            "features.vocab_size=1024",
+            "select.valid_fraction=0.1",
+        ]
+    )
+    run_split(cfg, spark=spark)
+    return out

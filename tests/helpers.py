@@ -1,0 +1,39 @@
+"""Helpers for tests that need real text: subsets of the bundled corpus as JSONL files."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from functools import lru_cache
+
+
+@lru_cache(maxsize=1)
+def _bundled() -> tuple[str, ...]:
+    from splitlib.corpus import bundled_corpus_path
+
+    with gzip.open(bundled_corpus_path(), "rt", encoding="utf-8") as f:
+        return tuple(f)
+
+
+def bundled_records() -> list[dict]:
+    return [json.loads(line) for line in _bundled()]
+
+
+def write_jsonl(path, records: list[dict]) -> str:
+    with open(path, "w", encoding="utf-8") as f:
+        for r in records:
+            f.write(json.dumps(r) + "\n")
+    return str(path)
+
+
+def subset(per_source: int, sources: tuple[str, ...] | None = None) -> list[dict]:
+    """The first `per_source` bundled documents of each source (the file order is already mixed)."""
+    taken: dict[str, int] = {}
+    out = []
+    for r in bundled_records():
+        if sources and r["source"] not in sources:
+            continue
+        if taken.get(r["source"], 0) < per_source:
+            taken[r["source"]] = taken.get(r["source"], 0) + 1
+            out.append(r)
+    return out

@@ -1,0 +1,46 @@
+"""Typed config: defaults, files, overrides, one clear error each."""
+
+from __future__ import annotations
+
+import pytest
+
+from splitlib.config import build
+from splitlib.errors import UserError
+
+
+def test_overrides_are_typed(tmp_path):
+    cfg = build(
+        overrides=[
+            "domains.k=5",
+            "select.valid_fraction=0.1",
+            "input.label_field=source",
+            "spark.conf.spark.executor.memory=4g",
+            "plan.params=1e6",
+        ]
+    )
+    assert cfg.domains.k == 5 and cfg.select.valid_fraction == 0.1
+    assert cfg.input.label_field == "source" and cfg.plan.params == 1e6
+    assert cfg.spark.conf == {"spark.executor.memory": "4g"}
+
+
+def test_toml_and_yaml_files_then_overrides(tmp_path):
+    (tmp_path / "c.toml").write_text('out = "x"\n[features]\nvocab_size = 2048\n')
+    (tmp_path / "c.yaml").write_text("features:\n  vocab_size: 1024\ndomains:\n  k: 3\n")
+    assert build(str(tmp_path / "c.toml")).features.vocab_size == 2048
+    cfg = build(str(tmp_path / "c.yaml"), ["domains.k=4"])
+    assert (cfg.features.vocab_size, cfg.domains.k) == (1024, 4)
+
+
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("features.vocab=1", "unknown config key 'features.vocab'"),
+        ("domains.k=two", "domains.k must be int"),
+        ("select.valid_fraction=0.9", "valid_fraction must be in"),
+        ("domains.k=1", "at least 2 domains"),
+        ("novalue", "--set takes key=value"),
+    ],
+)
+def test_bad_values_are_user_errors(override, message):
+    with pytest.raises(UserError, match=message):
+        build(overrides=[override])

@@ -1,0 +1,170 @@
+"""The whole split job on the bundled corpus: the contracts of DESIGN.md hold."""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from splitlib.corpus import SOURCES
+from splitlib.errors import UserError
+from splitlib.manifest import read_manifest
+from splitlib.text import normalize
+
+pytestmark = pytest.mark.slow
+
+
+def _read(root: str, pattern: str) -> pa.Table:
+    # one file at a time: the hive-style folder names would clash with the `domain` column
+    return pa.concat_tables(
+        [pq.read_table(f) for f in sorted(glob.glob(os.path.join(root, pattern)))]
+    )
+
+
+def nmi(a, b) -> float:
+    """Normalized mutual information (arithmetic mean of the entropies)."""
+    _, ia = np.unique(a, return_inverse=True)
+    _, ib = np.unique(b, return_inverse=True)
+    joint = np.zeros((ia.max() + 1, ib.max() + 1))
+    np.add.at(joint, (ia, ib), 1)
+    p = joint / joint.sum()
+    pa_, pb = p.sum(1), p.sum(0)
+    nz = p > 0
+    mi = (p[nz] * np.log(p[nz] / np.outer(pa_, pb)[nz])).sum()
+    h = lambda q: -(q[q > 0] * np.log(q[q > 0])).sum()  # noqa: E731
+    return 2 * mi / (h(pa_) + h(pb))
+
+
+def test_manifest_is_committed_and_counts_add_up(bundled_run):
+    root, manifest = bundled_run
+    assert read_manifest(root) == manifest
+    c = manifest["counts"]
+    assert c["read"] == 10_500
+    assert c["read"] == c["kept"] + c["quarantined"]
+    assert c["kept"] == c["train_docs"] + c["valid_docs"]
+    assert c["contaminated"] == 0
+    assert len(manifest["domains"]) == len(SOURCES)
+    assert manifest["tokenizer"]["vocab_size"] == 4096
+    assert manifest["plan"] is None
+
+
+def test_every_shard_matches_its_checksum_and_counts(bundled_run):
+    root, manifest = bundled_run
+    for shard in manifest["shards"]:
+        data = Path(root, shard["path"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == shard["sha256"]
+        assert len(data) == shard["bytes"]
+        table = pq.read_table(os.path.join(root, shard["path"]))
+        assert table.num_rows == shard["rows"]
+        if "n_tokens" in table.column_names:
+            assert sum(table.column("n_tokens").to_pylist()) == shard["tokens"]
+
+
+def test_training_documents_are_in_the_mixture_and_exactly_one_domain_set(bundled_run):
+    root, manifest = bundled_run
+    mixture = _read(root, "data/mixture/*.parquet")
+    domain_sets = {
+        d["name"]: _read(root, f"data/domain={d['name']}/*.parquet") for d in manifest["domains"]
+    }
+    docs = _read(root, "docs/*.parquet")
+    train_ids = set(
+        docs.filter(pa.compute.equal(docs.column("split"), "train")).column("id").to_pylist()
+    )
+    assert set(mixture.column("id").to_pylist()) == train_ids
+    seen: dict[str, str] = {}
+    for name, table in domain_sets.items():
+        assert set(table.column("domain").to_pylist()) == {name}
+        for doc_id in table.column("id").to_pylist():
+            assert doc_id not in seen, f"{doc_id} in {seen.get(doc_id)} and {name}"
+            seen[doc_id] = name
+    assert set(seen) == train_ids
+    # token ids match the saved tokenizer
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(os.path.join(root, manifest["tokenizer"]["path"]))
+    row = mixture.slice(0, 1).to_pylist()[0]
+    assert tok.encode(row["text"], add_special_tokens=False).ids == row["token_ids"]
+    assert row["n_tokens"] == len(row["token_ids"])
+
+
+def test_validation_and_training_sets_are_disjoint(bundled_run):
+    root, manifest = bundled_run
+    valid = _read(root, "data/valid/*/*.parquet")
+    mixture = _read(root, "data/mixture/*.parquet")
+    assert valid.num_rows == manifest["counts"]["valid_docs"] > 0
+    assert not set(valid.column("id").to_pylist()) & set(mixture.column("id").to_pylist())
+    norm = lambda t: {normalize(x) for x in t.column("text").to_pylist()}  # noqa: E731
+    assert not norm(valid) & norm(mixture)
+    for d in manifest["domains"]:
+        assert d["valid_docs"] >= 1
+
+
+def test_discovered_domains_agree_with_the_sources(bundled_run):
+    root, _ = bundled_run
+    docs = _read(root, "docs/*.parquet")
+    # the input's other fields are carried through as columns of their own
+    assert {"source", "topic", "license"} <= set(docs.column_names)
+    score = nmi(docs.column("domain").to_pylist(), docs.column("source").to_pylist())
+    assert score >= 0.7, score
+
+
+def test_statistics_are_consistent(bundled_run):
+    root, manifest = bundled_run
+    k = len(manifest["domains"])
+    js = np.array(manifest["pairwise_js"])
+    assert js.shape == (k, k)
+    assert np.allclose(js, js.T) and np.all(np.diag(js) == 0) and np.all(js <= np.log(2))
+    for d in manifest["domains"]:
+        assert (
+            d["kl_to_mixture"] > 0
+            and d["kl_from_mixture"] > 0
+            and 0 < d["js_to_mixture"] < np.log(2)
+        )
+        assert d["train_tokens"] == manifest["sets"][f"domain={d['name']}"]["tokens"]
+        assert len(d["top_terms"]) == 12
+    docs = _read(root, "docs/*.parquet").to_pandas()
+    # a document's own domain is, on average, the one it is most relevant to
+    own = docs.groupby("domain")["relevance_own"].mean()
+    assert (own > 0).all()
+    rel = np.stack(docs["relevance"].to_numpy())
+    assert rel.shape == (10_500, k)
+    index = {d["name"]: d["index"] for d in manifest["domains"]}
+    own_column = docs["domain"].map(index).to_numpy()
+    assert np.allclose(rel[np.arange(len(docs)), own_column], docs["relevance_own"], atol=1e-6)
+
+
+def test_router_reproduces_the_jobs_assignment(bundled_run):
+    from splitlib.routing import Router
+
+    root, _ = bundled_run
+    valid = _read(root, "data/valid/*/*.parquet")
+    router = Router.load(root)
+    assert router.route(valid.column("text").to_pylist()) == valid.column("domain").to_pylist()
+
+
+def test_report_and_domain_files_are_written(bundled_run):
+    root, manifest = bundled_run
+    html = Path(root, "report.html").read_text(encoding="utf-8")
+    for d in manifest["domains"]:
+        assert d["name"] in html
+    assert html.count("data:image/png;base64,") >= 3
+    info = json.loads(Path(root, "domains", "router.json").read_text())
+    assert info["names"] == [d["name"] for d in manifest["domains"]]
+    counts = np.load(os.path.join(root, "domains", "token_counts.npy"))
+    assert counts.shape == (len(manifest["domains"]), 1 << 16)
+
+
+def test_a_committed_run_is_not_overwritten_without_asking(bundled_run, spark):
+    from jobs.pipeline import run_split
+    from splitlib.config import build
+
+    root, _ = bundled_run
+    with pytest.raises(UserError, match="--overwrite"):
+        run_split(build(overrides=[f"out={root}"]), spark=spark)

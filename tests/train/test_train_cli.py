@@ -1,0 +1,35 @@
+"""The command lines: every option documented, both entry points answer."""
+
+import os
+import re
+import subprocess
+import sys
+
+from splitlib.train.cli import parser
+from splitlib.train.sweep import sweep_parser
+
+
+def test_every_train_option_has_help_with_its_default_or_unit():
+    p = parser()
+    for action in p._actions:
+        if action.dest == "help":
+            continue
+        assert action.help and len(action.help) > 15, action.dest
+    text = p.format_help()
+    for word in ("tokens", "sequences", "seconds", "steps", "fraction"):
+        assert word in text
+    for flag in ("--manifest", "--model", "--out", "--pretrain-tokens", "--special-tokens", "--resume"):
+        assert flag in text
+
+
+def test_sweep_lists_its_presets():
+    text = sweep_parser().format_help()
+    assert re.search(r"smoke: .*NOT identified", text)
+    assert "cpu: hours on a laptop CPU" in text and "gpu: one GPU" in text
+
+
+def test_python_dash_m_entry_point_prints_help():
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    out = subprocess.run([sys.executable, "-m", "splitlib.train", "--help"], capture_output=True,
+                         text=True, env=env, check=True)  # fmt: skip
+    assert out.stdout.startswith("usage: splitlib train")

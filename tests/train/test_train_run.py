@@ -1,0 +1,98 @@
+"""Real training of tiny models on real text: the seed learns, specialists beat the seed
+and the no-split baseline on their own domain, replay limits forgetting, and the run
+records follow the contract the scaling-law engine reads."""
+
+import json
+import math
+
+import pytest
+
+from splitlib.cli import main
+from splitlib.train.cli import config_from, parser, train
+from splitlib.train.resolve import Budget
+
+DOMAINS = ["kjv-bible", "python-docs", "wikibooks-recipes"]
+SMALL = ["--model", "30k", "--seq-len", "64", "--batch-seqs", "8", "--threads", "1",
+         "--eval-tokens", "4k", "--log-every", "1000"]  # fmt: skip
+
+
+def _records(out):
+    return [json.loads(line) for line in open(f"{out}/runs.jsonl")]
+
+
+@pytest.fixture(scope="module")
+def runs(split_run, tmp_path_factory):
+    """The same split trained twice: specialists without replay, and with half replay.
+    The baseline gets each specialist's extra tokens (equal extra tokens)."""
+    out = {}
+    for replay in ("0", "0.5"):
+        out[replay] = str(tmp_path_factory.mktemp(f"replay{replay}"))
+        args = ["--manifest", split_run, "--out", out[replay], "--pretrain-tokens", "48k",
+                "--special-tokens", "16k", "--no-split-tokens", "16k", "--replay", replay]  # fmt: skip
+        assert main(["train", *SMALL, *args]) == 0
+    return {k: _records(v) for k, v in out.items()} | {"out": out}
+
+
+def _loss(records, kind, domain, specialist=None):
+    [r] = [r for r in records if r["kind"] == kind and r["domain"] == domain
+           and r.get("specialist") == specialist]  # fmt: skip
+    return r["loss"]
+
+
+@pytest.mark.slow
+def test_validation_loss_falls_as_the_seed_trains(split_run, tmp_path):
+    config = config_from(parser().parse_args([*SMALL, "--manifest", split_run, "--out", str(tmp_path)]))
+    records = train(config, Budget([8_192, 32_768], {"kjv-bible": [2_048]}, []))
+    seeds = sorted((r["pretrain_tokens"], r["loss"]) for r in records
+                   if r["kind"] == "seed_decay" and r["domain"] is None)  # fmt: skip
+    (d1, early), (d2, late) = seeds
+    assert (d1, d2) == (9_728, 38_912)  # D + 20% decay, in whole steps of 512 tokens
+    assert late < early - 0.1 and early < math.log(512) - 0.5  # well below uniform guessing
+
+
+@pytest.mark.slow
+def test_specialists_beat_seed_and_no_split_baseline_on_their_domain(runs):
+    for domain in DOMAINS:
+        spec = _loss(runs["0"], "spec", domain, domain)
+        assert spec < _loss(runs["0"], "seed_decay", domain) - 0.1
+        assert spec < _loss(runs["0"], "no_split", domain) - 0.05
+
+
+@pytest.mark.slow
+def test_replay_limits_forgetting_of_the_mixture(runs):
+    for domain in DOMAINS:
+        without = _loss(runs["0"], "spec", None, domain)
+        with_replay = _loss(runs["0.5"], "spec", None, domain)
+        assert with_replay < without - 0.02
+    assert {r["replay"] for r in runs["0.5"]} == {0.5}
+
+
+@pytest.mark.slow
+def test_run_records_follow_the_contract(runs):
+    records = runs["0"]
+    kinds = [(r["kind"], r["domain"]) for r in records]
+    assert kinds == (
+        [("seed_decay", d) for d in [*DOMAINS, None]]
+        + [("no_split", d) for d in [*DOMAINS, None]]
+        + [("spec", d) for d in DOMAINS for d in (d, None)]
+    )
+    for r in records:
+        assert (r["n_params"], r["n_params_total"], r["model"], r["seed"]) == (26_784, 43_168, "30k", 0)
+        assert r["loss"] > 0 and r["wall_s"] > 0 and r["replay"] == 0.0
+    seed = next(r for r in records if r["kind"] == "seed_decay")
+    assert (seed["pretrain_tokens"], seed["special_tokens"], seed["decay_tokens"]) == (57_856, 0, 9_728)
+    spec = next(r for r in records if r["kind"] == "spec")
+    assert (spec["pretrain_tokens"], spec["special_tokens"], spec["decay_tokens"]) == (48_128, 15_872, 3_072)
+    base = next(r for r in records if r["kind"] == "no_split")
+    assert (base["pretrain_tokens"], base["extra_tokens"], base["special_tokens"]) == (64_000, 15_872, 0)
+
+
+@pytest.mark.slow
+def test_progress_and_evaluation_metrics_sit_beside_the_records(runs):
+    lines = [json.loads(x) for x in open(f"{runs['out']['0']}/metrics.jsonl")]
+    progress = [m for m in lines if "tokens_per_s" in m]
+    assert progress and all(m["tokens_per_s"] > 0 and m["eta_run_s"] >= 0 for m in progress)
+    evals = {m["phase"]: m["losses"] for m in lines if m.get("event") == "eval"}
+    # each specialist's loss on every domain and on the mixture (forgetting), beside the seed's
+    assert set(evals["spec-kjv-bible-D48128-S15872"]) == {*DOMAINS, "None"}
+    assert set(evals["seed-D48128"]) == {*DOMAINS, "None"}
