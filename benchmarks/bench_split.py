@@ -185,8 +185,14 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
         results.append((label, stats, done))
+        report(
+            results, args.cores, command, not args.no_write
+        )  # after every corpus: partial results survive
+    return 0
 
-    cores = args.cores
+
+def report(results: list, cores: int, command: str, write: bool) -> None:
+
     rows, stage_rows, mem_rows = [], [], []
     scaling = []
     for label, stats, runs in results:
@@ -295,9 +301,8 @@ def main(argv: list[str] | None = None) -> int:
         ]
     )
     print(body)
-    if not args.no_write:
+    if write:
         replace_section("Split job throughput", body)
-    return 0
 
 
 if __name__ == "__main__":

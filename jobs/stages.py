@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from pyspark.sql import DataFrame, SparkSession, Window
@@ -18,6 +18,7 @@ from splitlib.domains import names_from_terms, top_terms, unique_names
 from splitlib.errors import UserError
 from splitlib.progress import Progress
 from splitlib.relevance import DomainModels
+from splitlib.selection import KEY_BINS, prune_threshold, resample_cutoffs
 from splitlib.tokenizer import tokenizer_info, train_tokenizer
 from udfs.aggregate import (
     PARTIAL_DDL,
@@ -29,6 +30,7 @@ from udfs.aggregate import (
 from udfs.domains import ASSIGN_DDL, VECTOR_DDL, WORDS_DDL, assigner, vectorizer, word_counter
 from udfs.featurize import FEATURES_DDL, featurizer
 from udfs.relevance import RELEVANCE_DDL, scorer
+from udfs.select import add_key_hist
 
 HIST_BINS = 200
 HIST_RANGE = (-4.0, 4.0)  # relevance, nats per feature
@@ -48,7 +50,7 @@ class StageResult:
     prune_threshold: float | None
     contaminated: int
     valid_fraction: list[float]
-    extra: dict = field(default_factory=dict)
+    resample_cutoffs: np.ndarray | None = None
 
 
 def _save_npy(url: str, array: np.ndarray) -> None:
@@ -278,7 +280,7 @@ def run_stages(
             d[f"{r.split}_{key}"] += int(r[key])
 
     hist = relevance_histograms(final, k)
-    threshold = prune_threshold(hist[:, 1, :].sum(axis=0), cfg.select.prune_fraction)
+    threshold = prune_threshold(hist[:, 1, :].sum(axis=0), cfg.select.prune_fraction, HIST_RANGE)
     split = F.col("split")
     if threshold is not None:
         final.unpersist()
@@ -299,6 +301,16 @@ def run_stages(
         raise RuntimeError(
             f"{contaminated} validation texts also appear in training: duplicate removal failed"
         )
+    cutoffs = None
+    if cfg.select.resample_tokens:
+        token_hist = reduce_partials(
+            final.select("key", "relevance", "n_features", "n_tokens", "split").mapInArrow(
+                partial_sums((k, KEY_BINS), "int64", add_key_hist(k)), PARTIAL_DDL
+            ),
+            (k, KEY_BINS),
+            "int64",
+        )
+        cutoffs = resample_cutoffs(token_hist, cfg.select.resample_tokens)
     feats.unpersist()
     progress.done(sum(d["docs"] for d in per_domain), "docs")
 
@@ -334,6 +346,7 @@ def run_stages(
         prune_threshold=threshold,
         contaminated=contaminated,
         valid_fraction=fractions,
+        resample_cutoffs=cutoffs,
     )
 
 
@@ -359,16 +372,3 @@ def relevance_histograms(final: DataFrame, k: int) -> np.ndarray:
         (k, 2, HIST_BINS),
         "int64",
     )
-
-
-def prune_threshold(token_hist: np.ndarray, fraction: float) -> float | None:
-    """Relevance below which whole histogram bins hold at most `fraction` of the training tokens."""
-    if fraction <= 0:
-        return None
-    total = token_hist.sum()
-    cumulative = np.cumsum(token_hist)
-    bins = int(np.searchsorted(cumulative, fraction * total, side="right"))
-    if bins == 0:
-        return None
-    lo, hi = HIST_RANGE
-    return float(lo + bins * (hi - lo) / HIST_BINS)

@@ -7,12 +7,13 @@ import dataclasses
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from jobs.pipeline import shard_count
+from jobs.pipeline import shard_count, with_columns
 from splitlib import __version__, storage
 from splitlib import manifest as manifest_mod
 from splitlib.config import SplitConfig
 from splitlib.errors import UserError
 from splitlib.summary import manifest_body
+from udfs.select import MEMBERSHIP_DDL, membership
 from udfs.write import WRITTEN_DDL, shard_writer
 
 DATA_COLUMNS = ["id", "text", "domain", "n_tokens", "token_ids"]
@@ -42,11 +43,11 @@ def write_all(cfg: SplitConfig, result, quarantine: DataFrame) -> list[dict]:
     )
     split = F.col("split")
 
-    def shard_col(counts: list[int] | int):
+    def shard_col(counts: list[int] | int, index: str = "domain_index"):
         if isinstance(counts, int):
             n = F.lit(counts)
         else:
-            n = F.element_at(F.array(*[F.lit(c) for c in counts]), F.col("domain_index") + 1)
+            n = F.element_at(F.array(*[F.lit(c) for c in counts]), F.col(index) + 1)
         return F.pmod(F.xxhash64("key"), n)
 
     train_sizes, valid_sizes = (
@@ -66,22 +67,42 @@ def write_all(cfg: SplitConfig, result, quarantine: DataFrame) -> list[dict]:
         "token_ids",
         "split",
         "relevance_own",
+        "relevance",
+        "n_features",
     )
-    # pruning only thins the mixture; the domain sets keep every training document of the domain
-    domain_filter = split.isin("train", "pruned")
-    if cfg.select.min_relevance is not None:
-        domain_filter = domain_filter & (F.col("relevance_own") >= cfg.select.min_relevance)
+    # pruning only thins the mixture; the domain sets draw from every training document
+    candidates = split.isin("train", "pruned")
+    if result.resample_cutoffs is not None:
+        members = data.mapInArrow(
+            membership(result.k, result.resample_cutoffs), with_columns(data, MEMBERSHIP_DDL)
+        )
+        n_res = shard_count(
+            8 * cfg.select.resample_tokens, target
+        )  # text + ids: about 8 bytes a token
+        domain_sets = (
+            members.filter(candidates)
+            .select(*data.columns, F.explode("resampled_into").alias("set_index"))
+            .withColumn(
+                "set_domain",
+                F.element_at(F.array(*[F.lit(n) for n in names]), F.col("set_index") + 1),
+            )
+            .withColumn("shard", shard_col(n_res))
+            .drop("set_index")
+        )
+    else:
+        if cfg.select.min_relevance is not None:
+            candidates = candidates & (F.col("relevance_own") >= cfg.select.min_relevance)
+        domain_sets = (
+            data.filter(candidates)
+            .withColumn("set_domain", F.col("domain"))
+            .withColumn("shard", shard_col(n_dom))
+        )
     sets = (
         data.filter(split == "train")
         .withColumn("set", F.lit("mixture"))
         .withColumn("set_domain", F.lit(None).cast("string"))
         .withColumn("shard", shard_col(n_mix))
-        .unionByName(
-            data.filter(domain_filter)
-            .withColumn("set", F.lit("domain"))
-            .withColumn("set_domain", F.col("domain"))
-            .withColumn("shard", shard_col(n_dom))
-        )
+        .unionByName(domain_sets.withColumn("set", F.lit("domain")))
         .unionByName(
             data.filter(split == "valid")
             .withColumn("set", F.lit("valid"))
@@ -108,6 +129,14 @@ def write_all(cfg: SplitConfig, result, quarantine: DataFrame) -> list[dict]:
         "relevance_own",
         "xent_diff",
         "split",
+        F.when(
+            F.col("split") == "pruned",
+            F.format_string(
+                "relevance_best %.4f < prune threshold %.4f",
+                "relevance_best",
+                F.lit(result.prune_threshold or 0.0),
+            ),
+        ).alias("pruned_reason"),
         "label",
         "file",
         "offset",

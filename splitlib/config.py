@@ -64,6 +64,9 @@ class SelectConfig:
     valid_fraction: float = 0.05  # hash-based hold-out per domain
     valid_max_docs: int = 2000  # cap on validation documents per domain
     min_relevance: float | None = None  # domain sets keep only documents at or above this
+    resample_tokens: int | None = (
+        None  # domain sets become importance-resampled draws of this many tokens
+    )
     prune_fraction: float = 0.0  # drop up to this fraction of mixture tokens, least relevant first
     smoothing: float = 0.5  # additive smoothing of the hashed n-gram models
     shard_bytes: int = 64 << 20  # target size of a Parquet shard (text + token ids)
@@ -110,6 +113,10 @@ class SplitConfig:
             (self.input.max_doc_bytes > 0, "input.max_doc_bytes must be > 0"),
             (self.select.shard_bytes >= 1 << 16, "select.shard_bytes must be at least 65536"),
             (self.domains.dims >= 8, "domains.dims must be at least 8"),
+            (
+                self.select.resample_tokens is None or self.select.resample_tokens > 0,
+                "select.resample_tokens must be positive",
+            ),
         ]
         for ok, message in checks:
             if not ok:

@@ -106,6 +106,12 @@ def manifest_body(
             if result.prune_threshold is None
             else rounded(result.prune_threshold),
         },
+        "resample": None
+        if result.resample_cutoffs is None
+        else {
+            "tokens_per_domain": config["select"]["resample_tokens"],
+            "key_cutoff_bins": [int(b) for b in result.resample_cutoffs],
+        },
         "tokenizer": result.tokenizer,
         "mixture_entropy": rounded(float(np.asarray(div["mixture_entropy"]))),
         "domains": domains,

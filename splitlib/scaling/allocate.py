@@ -4,8 +4,9 @@ With T = C / (6 N) tokens, the seed pretrains on the mixture for D = f*T tokens 
 specialist k continues for D'_k tokens, D + sum_k D'_k = T. The split minimizes the
 weighted mean predicted domain loss, with D'_k at most the domain's data limit and D at
 most the mixture's. Every form is convex and decreasing in D', so for a fixed D the best
-D'_k equalize the weighted marginal gains (water-filling, solved by bisection on the
-common gain); the outer search over f is a grid refined by zooming in.
+D'_k equalize the weighted marginal gains (water-filling: bisection on the common gain,
+each form giving D' for a gain in closed form); the outer search over f is a grid
+refined by zooming in.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from splitlib.scaling.law import _UNIT, Law
 
 HABIT_FRACTION = 0.8  # the 80/20 habit: 80% of the tokens on pretraining
 MIN_PRETRAIN_FRACTION = 0.01  # the forms say nothing about a seed trained on nothing
-_BISECT = 48  # halvings: relative precision 2^-48 in D' and in the marginal gain
+_BISECT = 64  # halvings of the log marginal gain: ~1e-17 of its range
 _ZOOMS = 3  # refinements of the best grid point, each 10x finer
 
 
@@ -102,23 +103,17 @@ class _Problem:
         d2, b2 = d[:, None], budget[:, None]
         cap = np.minimum(self.limits[None, :], b2)
 
-        def x_at(lam):  # per domain, the D' where the marginal gain falls to lam
-            lo, hi = np.zeros_like(cap), cap.copy()
-            for _ in range(_BISECT):
-                mid = 0.5 * (lo + hi)
-                up = self.gains(d2, mid) > lam
-                lo, hi = np.where(up, mid, lo), np.where(up, hi, mid)
-            return 0.5 * (lo + hi)
+        def x_at(log_gain):  # per domain, the D' whose weighted marginal gain is exp(.)
+            x = self.form.inverse_gain(self.params, d2, np.exp(log_gain) / self.weights)
+            return np.clip(np.nan_to_num(x, nan=0.0), 0.0, cap)
 
-        top = self.gains(d2, np.zeros_like(cap)).max(axis=1, keepdims=True)
-        top = np.maximum(top, 1e-300)  # no domain gains anything: any split of D' will do
-        log_hi, log_lo = np.log(top * 1.000001), np.log(top) - 80.0
+        top = np.maximum(self.gains(d2, np.zeros_like(cap)).max(axis=1, keepdims=True), 1e-300)
+        log_lo, log_hi = np.log(top) - 100.0, np.log(top) + 1e-9
         for _ in range(_BISECT):
             mid = 0.5 * (log_lo + log_hi)
-            spent = x_at(np.exp(mid)).sum(axis=1, keepdims=True)
-            too_much = spent > b2
+            too_much = x_at(mid).sum(axis=1, keepdims=True) > b2
             log_lo, log_hi = np.where(too_much, mid, log_lo), np.where(too_much, log_hi, mid)
-        x = x_at(np.exp(log_hi))
+        x = x_at(log_hi)
         # Bisection leaves the budget short by a hair: spread it over the slack.
         slack = cap - x
         room = slack.sum(axis=1, keepdims=True)

@@ -70,6 +70,9 @@ class Form:
     evaluate: Callable[
         [Params, np.ndarray, np.ndarray, np.ndarray, Reference], tuple[np.ndarray, Params]
     ]
+    # D' at which the marginal gain -dL/dD' falls to `gain` (nats per token), given D;
+    # natural units (A, B as in A/N^alpha), unclipped. The allocator solves with it.
+    inverse_gain: Callable[[Params, np.ndarray, np.ndarray], np.ndarray]
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -166,6 +169,32 @@ def _interaction(p, n, d, dp, ref):
     return loss + term_d * q, grad
 
 
+def _power_inverse(scale, exponent, gain):
+    """x with scale * exponent * x^-(exponent+1) = gain."""
+    return (scale * exponent / gain) ** (1.0 / (exponent + 1.0))
+
+
+def _chinchilla_inverse(p, d, gain):
+    return _power_inverse(p["B"], p["beta"], gain) - d
+
+
+def _effective_inverse(p, d, gain):
+    return (_power_inverse(p["B"] * p["eta"], p["beta"], gain) - d) / p["eta"]
+
+
+def _saturation_inverse(p, amplitude, gain):
+    """D' with amplitude * d/dD' (1 + D'/S)^-gamma = -gain."""
+    return p["S"] * (_power_inverse(amplitude / p["S"], p["gamma"], gain) - 1.0)
+
+
+def _additive_inverse(p, d, gain):
+    return _saturation_inverse(p, p["G"], gain)
+
+
+def _interaction_inverse(p, d, gain):
+    return _saturation_inverse(p, p["B"] * d ** -p["beta"], gain)
+
+
 FORMS: dict[str, Form] = {
     f.name: f
     for f in (
@@ -175,6 +204,7 @@ FORMS: dict[str, Form] = {
             _BASE,
             ("E", "B"),
             _chinchilla,
+            _chinchilla_inverse,
         ),
         Form(
             "additive",
@@ -182,6 +212,7 @@ FORMS: dict[str, Form] = {
             (*_BASE, ParamSpec("G", False, 0.0, None, True, "nats"), _S, _GAMMA),
             ("E", "B", "G"),
             _additive,
+            _additive_inverse,
         ),
         Form(
             "effective",
@@ -189,6 +220,7 @@ FORMS: dict[str, Form] = {
             (*_BASE, ParamSpec("eta", True, 1e-3, 1e3, True, "mixture tokens per domain token")),
             ("E", "B", "eta"),
             _effective,
+            _effective_inverse,
         ),
         Form(
             "interaction",
@@ -196,6 +228,7 @@ FORMS: dict[str, Form] = {
             (*_BASE, _S, _GAMMA),
             ("E", "B", "gamma"),
             _interaction,
+            _interaction_inverse,
         ),
     )
 }

@@ -115,7 +115,8 @@ class Pipeline:
                     f"--resume with different settings than the run in {self.out!r}: "
                     f"{', '.join(changed)}. Resume with the same arguments, or use another --out."
                 )
-        else:
+        self.rt.barrier()  # every process has read the folder before rank 0 writes to it
+        if not stored:
             self._write(url, json.dumps(current, indent=1, sort_keys=True).encode() + b"\n")
         self.rt.barrier()
 

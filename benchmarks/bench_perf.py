@@ -1,0 +1,437 @@
+"""Per-core limits of each hot stage, side by side with their baselines (issue 5).
+
+    python -m benchmarks.bench_perf [--repeats 3] [--no-spark] [--no-dsir]
+
+In one process, on one thread (RAYON_NUM_THREADS=1, single-threaded numpy), on the
+bundled corpus as plain JSONL (common.replicated_corpus(1)), interleaving every
+measurement with its baseline and taking medians over --repeats:
+- reading: splitlib.reading.read_task vs a raw line read of the same files;
+- tokenization: splitlib.tokenizer.encode (Arrow column in, list<int32> out) vs the raw
+  `tokenizers` encode_batch_fast of the same text with the same tokenizer;
+- relevance: hashed unigram+bigram features (udfs/featurize's call) plus the per-domain
+  log-likelihood ratios (udfs/relevance's calls) vs a naive row-at-a-time Python
+  function computing the same counts, and vs DSIR on the same text and buckets
+  (separate venv .venv-bench, one process), with the correlation of the two scores;
+- in Spark (local[*]): the same features through mapInArrow vs a plain @F.udf.
+Writes the section "Performance (issue 5)" of benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("RAYON_NUM_THREADS", "1")  # one core for tokenizers, before it is imported
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import re  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pyarrow as pa  # noqa: E402
+
+from benchmarks.common import (  # noqa: E402
+    WORK,
+    machine,
+    median,
+    replace_section,
+    replicated_corpus,
+    table,
+    versions,
+)
+from splitlib.config import InputConfig  # noqa: E402
+from splitlib.ngrams import from_arrow, hashed_ngrams, to_arrow  # noqa: E402
+from splitlib.reading import list_inputs, plan_tasks, read_task  # noqa: E402
+from splitlib.relevance import DomainModels, cross_entropy_difference, domain_relevance  # noqa: E402
+from splitlib.text import hash64  # noqa: E402
+from splitlib.tokenizer import encode, train_tokenizer  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_PY = ROOT / ".venv-bench" / "bin" / "python"
+N_BUCKETS = 1 << 16  # the job's default
+BATCH = 2048  # the job's default features.batch_records
+_M64 = (1 << 64) - 1
+_SALT = 0x9E3779B97F4A7C15
+_NAIVE_SPLIT = re.compile(r"[^0-9A-Za-z_]+")  # pyarrow's RE2 \w is ASCII
+
+
+def _mix(h: int) -> int:
+    h = ((h ^ (h >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+    h = ((h ^ (h >> 27)) * 0x94D049BB133111EB) & _M64
+    return h ^ (h >> 31)
+
+
+def naive_features(text: str, n_buckets: int = N_BUCKETS) -> dict[int, int]:
+    """The same hashed unigram+bigram counts, one document and one token at a time in Python."""
+    words = [w for w in _NAIVE_SPLIT.split(text.lower()) if w]
+    hashes = [hash64(w) for w in words]
+    counts: dict[int, int] = {}
+    for h in hashes:
+        counts[h % n_buckets] = counts.get(h % n_buckets, 0) + 1
+    for a, b in zip(hashes, hashes[1:], strict=False):
+        bucket = _mix((a * _SALT + b) & _M64) % n_buckets
+        counts[bucket] = counts.get(bucket, 0) + 1
+    return counts
+
+
+def _timed(fn) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def _batches(texts: pa.Array) -> list[pa.Array]:
+    return [texts.slice(i, BATCH) for i in range(0, len(texts), BATCH)]
+
+
+def measure(repeats: int, spark: bool, dsir: bool) -> tuple[list[list], list[str]]:
+    corpus = replicated_corpus(1)
+    tasks = plan_tasks(list_inputs(str(corpus)), 128 << 20)
+    cfg = InputConfig()
+    records = [b for t in tasks for b in read_task(t, cfg, BATCH, 16 << 20)]
+    texts = pa.concat_arrays([b.column("text") for b in records])
+    sources = [json.loads(m)["source"] for b in records for m in b.column("meta").to_pylist()]
+    file_mb = sum(p.stat().st_size for p in corpus.glob("*.jsonl")) / 1e6
+    mb = sum(b.column("bytes").to_numpy().sum() for b in records) / 1e6
+    n_docs = len(texts)
+    batches = _batches(texts)
+    notes = [f"Input: {n_docs:,} documents, {mb:.1f} MB of text ({file_mb:.1f} MB of JSONL)."]
+
+    # -- reading: validated records vs raw lines
+    def read_raw():
+        for path in sorted(corpus.glob("*.jsonl")):
+            with open(path, "rb") as f:
+                for _line in f:
+                    pass
+
+    def read_split():
+        for t in tasks:
+            for _ in read_task(t, cfg, BATCH, 16 << 20):
+                pass
+
+    # -- tokenization: the job trains a BPE of 4096 on a sample; the same here
+    tokenizer = train_tokenizer(texts.to_pylist()[::3], 4096)
+
+    def tok_raw():
+        for b in batches:
+            tokenizer.encode_batch_fast(b.to_pylist(), add_special_tokens=False)
+
+    def tok_split():
+        for b in batches:
+            ids = encode(tokenizer, b.to_pylist())
+            np.diff(ids.offsets.to_numpy())
+
+    # -- relevance: the job's featurize n-gram call + statistics scoring call, per batch
+    labels = np.unique(sources, return_inverse=True)[1]
+    counts = np.zeros((labels.max() + 1, N_BUCKETS), np.int64)
+    for i, b in enumerate(batches):
+        g = hashed_ngrams(b, N_BUCKETS)
+        rows = np.repeat(labels[i * BATCH : i * BATCH + len(b)], np.diff(g.offsets))
+        np.add.at(counts, (rows, g.buckets), g.counts)
+    models = DomainModels.from_counts(counts, 0.5)
+
+    def features_only():
+        for b in batches:
+            grams, unigrams = hashed_ngrams(b, N_BUCKETS, with_unigrams=True)
+            to_arrow(grams), to_arrow(unigrams)
+
+    def relevance_stage():
+        for i, b in enumerate(batches):
+            grams, unigrams = hashed_ngrams(b, N_BUCKETS, with_unigrams=True)
+            buckets, cnts = to_arrow(grams)
+            to_arrow(unigrams)
+            g = from_arrow(buckets, cnts)
+            domain_relevance(g, models)
+            cross_entropy_difference(g, models, labels[i * BATCH : i * BATCH + len(b)])
+
+    naive_n = max(1, n_docs // 5)  # a fifth of the documents: the naive path is slow
+    naive_texts = texts.slice(0, naive_n).to_pylist()
+    naive_mb = sum(len(t.encode()) for t in naive_texts) / 1e6
+
+    def naive():
+        for t in naive_texts:
+            naive_features(t)
+
+    # the baseline must compute the same features: compare on the naive subset
+    g = hashed_ngrams(texts.slice(0, naive_n), N_BUCKETS)
+    same = 0
+    for i, t in enumerate(naive_texts):
+        ref = dict(
+            zip(
+                g.buckets[g.offsets[i] : g.offsets[i + 1]].tolist(),
+                g.counts[g.offsets[i] : g.offsets[i + 1]].tolist(),
+                strict=True,
+            )
+        )
+        same += ref == naive_features(t)
+    notes.append(f"Naive features equal splitlib's for {same:,} of {naive_n:,} documents checked.")
+
+    timings: dict[str, list[float]] = {}
+    for r in range(repeats):
+        for name, fn in (
+            ("read_raw", read_raw),
+            ("read_split", read_split),
+            ("tok_raw", tok_raw),
+            ("tok_split", tok_split),
+            ("features", features_only),
+            ("relevance", relevance_stage),
+            ("naive", naive),
+        ):
+            timings.setdefault(name, []).append(_timed(fn))
+        print(
+            f"repeat {r + 1}: " + ", ".join(f"{k} {v[-1]:.2f}s" for k, v in timings.items()),
+            flush=True,
+        )
+    med = {k: median(v) for k, v in timings.items()}
+    rate = {
+        k: (file_mb if k.startswith("read") else naive_mb if k == "naive" else mb) / v
+        for k, v in med.items()
+    }
+
+    rows = [
+        [
+            "reading (JSON parse + validation + normalized-text hash → Arrow)",
+            f"{rate['read_split']:.2f}",
+            "raw line read of the same JSONL",
+            f"{rate['read_raw']:.1f}",
+            f"{rate['read_split'] / rate['read_raw']:.3f}",
+            "—",
+        ],
+        [
+            "tokenization (`encode`: ids as Arrow list<int32>, token counts)",
+            f"{rate['tok_split']:.3f}",
+            "`tokenizers` encode_batch_fast, same BPE (4096)",
+            f"{rate['tok_raw']:.3f}",
+            f"{rate['tok_split'] / rate['tok_raw']:.2f}",
+            "≥ 0.70",
+        ],
+        [
+            "relevance features (hashed uni+bigram counts, 2^16 buckets)",
+            f"{rate['features']:.2f}",
+            "naive row-at-a-time Python (same counts)",
+            f"{rate['naive']:.3f}",
+            f"{rate['features'] / rate['naive']:.1f}",
+            "≥ 10",
+        ],
+        [
+            "relevance stage (features + 7-domain log-likelihood ratios + xent diff)",
+            f"{rate['relevance']:.2f}",
+            "naive row-at-a-time Python (features only)",
+            f"{rate['naive']:.3f}",
+            f"{rate['relevance'] / rate['naive']:.1f}",
+            "≥ 10",
+        ],
+    ]
+    notes.append(
+        "Seconds (median of "
+        + str(repeats)
+        + "): "
+        + ", ".join(f"{k} {v:.2f}" for k, v in med.items())
+        + f"; naive on {naive_n:,} documents ({naive_mb:.1f} MB)."
+    )
+    if dsir:
+        rows += dsir_rows(corpus, texts, sources, repeats, notes, rate)
+    if spark:
+        rows += spark_rows(corpus, repeats, notes)
+    return rows, notes
+
+
+def dsir_rows(
+    corpus: Path, texts: pa.Array, sources: list[str], repeats: int, notes: list[str], rate: dict
+) -> list[list]:
+    """DSIR's weights pass vs splitlib's relevance for the same target and buckets, same text."""
+    from scipy.stats import pearsonr, spearmanr
+
+    buckets, target = 10_000, "kjv-bible"
+    folder = WORK / "dsir"
+    folder.mkdir(parents=True, exist_ok=True)
+    raw_path, target_path = folder / "raw.jsonl", folder / "target.jsonl"
+    text_list = texts.to_pylist()
+    mb = sum(len(t.encode()) for t in text_list) / 1e6
+    with open(raw_path, "w") as raw, open(target_path, "w") as tgt:
+        for t, s in zip(text_list, sources, strict=True):
+            line = json.dumps({"text": t}) + "\n"
+            raw.write(line)
+            if s == target:
+                tgt.write(line)
+    in_target = np.array([s == target for s in sources])
+    batches = _batches(texts)
+
+    def splitlib_fit_and_score() -> np.ndarray:
+        grams = [hashed_ngrams(b, buckets) for b in batches]
+        counts = np.zeros((2, buckets), np.int64)
+        for i, g in enumerate(grams):
+            rows = np.repeat(
+                in_target[i * BATCH : i * BATCH + g.n_features.size].astype(int), np.diff(g.offsets)
+            )
+            np.add.at(counts, (rows, g.buckets), g.counts)
+        models = DomainModels.from_counts(counts, 0.5)
+        return np.concatenate(
+            [domain_relevance(hashed_ngrams(b, buckets), models)[:, 1] for b in batches]
+        )
+
+    ours = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        relevance = splitlib_fit_and_score()
+        ours.append(time.perf_counter() - started)
+    out = subprocess.run(
+        [
+            str(BENCH_PY),
+            str(Path(__file__).parent / "dsir_peer.py"),
+            str(raw_path),
+            str(target_path),
+            str(folder),
+            str(buckets),
+            str(repeats),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    timing = json.loads(out.stdout.strip().splitlines()[-1])
+    weights = np.load(folder / "weights.npy")
+    n_feat = np.load(folder / "n_features.npy")
+    per_feature = weights / np.maximum(n_feat, 1)
+    ours_s, dsir_s = median(ours), median(timing["weights_s"])
+    full = dsir_s + timing["fit_s"]
+    notes.append(
+        f"DSIR ({buckets:,} buckets, target = the {in_target.sum():,} `{target}` documents, raw = all): fit "
+        f"{timing['fit_s']:.1f} s, weights passes {', '.join(f'{x:.1f}' for x in timing['weights_s'])} s; "
+        f"splitlib's fit + score (two hashing passes) {', '.join(f'{x:.2f}' for x in ours)} s. "
+        f"Correlation of DSIR's log weight per feature with splitlib's relevance: Pearson "
+        f"{pearsonr(per_feature, relevance)[0]:.3f}, Spearman {spearmanr(per_feature, relevance)[0]:.3f}; of DSIR's "
+        f"raw (summed) log weight: Spearman {spearmanr(weights, relevance)[0]:.3f}."
+    )
+    return [
+        [
+            "relevance, fit + score, 10k buckets, 1 target (splitlib, one process)",
+            f"{mb / ours_s:.2f}",
+            "DSIR weights pass only (num_proc=1)",
+            f"{mb / dsir_s:.3f}",
+            f"{dsir_s / ours_s:.1f}",
+            "≥ 3",
+        ],
+        [
+            "(same)",
+            f"{mb / ours_s:.2f}",
+            "DSIR fit + weights (num_proc=1)",
+            f"{mb / full:.3f}",
+            f"{full / ours_s:.1f}",
+            "≥ 3",
+        ],
+        [
+            "relevance stage, 2^16 buckets, 7 domains (row above)",
+            f"{rate['relevance']:.2f}",
+            "DSIR weights pass only, 10k buckets, 1 target",
+            f"{mb / dsir_s:.3f}",
+            f"{rate['relevance'] / (mb / dsir_s):.1f}",
+            "≥ 3",
+        ],
+    ]
+
+
+def spark_rows(corpus: Path, repeats: int, notes: list[str]) -> list[list]:
+    """The same features in Spark: mapInArrow (the job's form) vs a plain row-at-a-time @F.udf."""
+    from pyspark.sql import functions as F
+
+    from jobs.session import get_spark
+    from splitlib.config import SparkConfig
+
+    spark = get_spark(SparkConfig())
+    cores = spark.sparkContext.defaultParallelism
+    df = spark.read.json(str(corpus)).select("text").repartition(cores).cache()
+    n = df.count()
+    mb = df.select(F.sum(F.octet_length("text"))).first()[0] / 1e6
+
+    @F.udf("map<int,int>")
+    def naive_udf(text):
+        return naive_features(text)
+
+    def arrow_features(batches):
+        for batch in batches:
+            grams = hashed_ngrams(batch.column("text"), N_BUCKETS)
+            b, c = to_arrow(grams)
+            yield pa.RecordBatch.from_arrays([b, c], ["b", "c"])
+
+    def run_arrow():
+        df.mapInArrow(arrow_features, "b array<int>, c array<int>").agg(F.sum(F.size("b"))).first()
+
+    def run_udf():
+        df.select(F.size(naive_udf("text")).alias("n")).agg(F.sum("n")).first()
+
+    run_arrow()  # warm the Python workers once
+    arrow, udf = [], []
+    for _ in range(repeats):
+        arrow.append(_timed(run_arrow))
+        udf.append(_timed(run_udf))
+    a, u = median(arrow), median(udf)
+    notes.append(
+        f"Spark local[{cores}] on {n:,} cached rows ({mb:.1f} MB): mapInArrow {', '.join(f'{x:.1f}' for x in arrow)} s, "
+        f"@F.udf {', '.join(f'{x:.1f}' for x in udf)} s."
+    )
+    return [
+        [
+            f"relevance features in Spark, mapInArrow (MB/s per core, {cores} cores)",
+            f"{mb / a / cores:.2f}",
+            "plain @F.udf, row at a time, same counts",
+            f"{mb / u / cores:.3f}",
+            f"{u / a:.1f}",
+            "≥ 10",
+        ]
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument(
+        "--no-spark", action="store_true", help="skip the Spark mapInArrow vs @F.udf comparison"
+    )
+    p.add_argument(
+        "--no-dsir", action="store_true", help="skip DSIR (needs .venv-bench with data-selection)"
+    )
+    p.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
+    args = p.parse_args(argv)
+    command = "python -m benchmarks.bench_perf " + " ".join(sys.argv[1:] if argv is None else argv)
+    rows, notes = measure(args.repeats, not args.no_spark, not args.no_dsir and BENCH_PY.exists())
+    body = "\n".join(
+        [
+            f"Machine: {machine()}; {versions()}. Shared with other work while measured: ratios are "
+            "measured side by side in the same process, interleaved, medians over the repeats.",
+            "",
+            f"Command: `{command}` (needs `.venv-bench`: `python3 -m venv .venv-bench && "
+            ".venv-bench/bin/pip install data-selection numpy`). One thread unless a row says Spark. "
+            "Stage rates come from calling the library functions directly on Arrow batches of 2,048 "
+            "records (the job's batch size): they are each stage's own per-core cost, without Spark's "
+            'serialization, shuffles and persistence (for those see "Split job throughput").',
+            "",
+            table(
+                [
+                    "stage (splitlib)",
+                    "MB/s per core",
+                    "baseline / limit",
+                    "MB/s per core",
+                    "ratio",
+                    "target",
+                ],
+                rows,
+            ),
+            "",
+            *[f"- {n}" for n in notes],
+            "",
+        ]
+    )
+    print(body)
+    if not args.no_write:
+        replace_section("Performance (issue 5)", body)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""Selection options: mixture pruning, a relevance threshold, importance resampling."""
+
+from __future__ import annotations
+
+import glob
+import os
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from helpers import subset, write_jsonl
+
+from splitlib.selection import KEY_BINS, resample_cutoffs, resample_keys
+
+
+def _read(root: str, pattern: str) -> pa.Table:
+    return pa.concat_tables(
+        [pq.read_table(f) for f in sorted(glob.glob(os.path.join(root, pattern)))]
+    )
+
+
+def test_resample_cutoffs_take_whole_bins_from_the_top():
+    hist = np.zeros((2, KEY_BINS), dtype=np.int64)
+    hist[0, [10, 20, 30]] = [100, 50, 70]
+    hist[1, 5] = 10
+    cutoffs = resample_cutoffs(hist, 100)
+    assert cutoffs[0] == 20  # bins 30 and 20 give 120 >= 100 tokens
+    assert cutoffs[1] == 0  # too few tokens: keep every candidate
+
+
+def test_resample_keys_prefer_relevant_documents_and_are_reproducible():
+    rng = np.random.default_rng(0)
+    keys = rng.integers(0, 2**62, size=20_000)
+    relevance = np.zeros((20_000, 1))
+    relevance[:10_000, 0] = np.log(4.0)  # weight 4 against weight 1, one feature each
+    k = resample_keys(relevance, np.ones(20_000), keys)
+    assert np.array_equal(k, resample_keys(relevance, np.ones(20_000), keys))
+    top = np.argsort(-k[:, 0])[:2000]
+    # with so small a draw, Gumbel-top-k picks items in proportion to their weights: 4 : 1
+    assert 0.77 < np.mean(top < 10_000) < 0.83
+
+
+@pytest.mark.slow
+def test_pruning_threshold_and_resampling(spark, tmp_path):
+    from jobs.pipeline import run_split
+    from splitlib.config import build
+
+    corpus = write_jsonl(tmp_path / "c.jsonl", subset(80, ("kjv-bible", "python-docs", "fortunes")))
+    common = [f"input.path={corpus}", "input.label_field=source", "features.vocab_size=512"]
+    pruned_root = str(tmp_path / "pruned")
+    m = run_split(
+        build(
+            overrides=[
+                *common,
+                f"out={pruned_root}",
+                "select.prune_fraction=0.2",
+                "select.min_relevance=0.2",
+            ]
+        ),
+        spark=spark,
+    )
+    c = m["counts"]
+    assert 0 < c["pruned_tokens"] <= 0.2 * c["train_tokens"]
+    threshold = m["prune"]["relevance_threshold"]
+    docs = _read(pruned_root, "docs/*.parquet").to_pandas()
+    pruned = docs[docs.split == "pruned"]
+    assert len(pruned) == c["pruned_docs"] > 0
+    assert (pruned.relevance.map(max) < threshold).all()
+    assert pruned.pruned_reason.str.startswith("relevance_best").all()
+    assert docs[docs.split == "train"].pruned_reason.isna().all()
+    in_domain_sets = 0
+    for d in m["domains"]:
+        kept = set(
+            _read(pruned_root, f"data/domain={d['name']}/*.parquet").column("id").to_pylist()
+        )
+        candidates = docs[(docs.domain == d["name"]) & docs.split.isin(["train", "pruned"])]
+        assert kept == set(candidates[candidates.relevance_own >= 0.2].id)
+        in_domain_sets += len(kept)
+    assert 0 < in_domain_sets < c["train_docs"]
+
+    resampled_root = str(tmp_path / "resampled")
+    m = run_split(
+        build(overrides=[*common, f"out={resampled_root}", "select.resample_tokens=15000"]),
+        spark=spark,
+    )
+    assert m["resample"]["tokens_per_domain"] == 15000
+    docs = _read(resampled_root, "docs/*.parquet").to_pandas().set_index("id")
+    for d in m["domains"]:
+        drawn = _read(resampled_root, f"data/domain={d['name']}/*.parquet")
+        tokens = sum(drawn.column("n_tokens").to_pylist())
+        assert 15000 <= tokens < 15000 + 3000, tokens  # the target, rounded up to a key bin
+        # drawn documents are mostly the domain's own, but may come from any domain
+        own_share = np.mean(docs.loc[drawn.column("id").to_pylist(), "domain"] == d["name"])
+        assert own_share > 0.9
