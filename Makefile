@@ -30,7 +30,7 @@ $(STAMP): pyproject.toml | java
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e ".[dev]"
+	$(BIN)/pip install -q -e ".[dev,embed]"
 	touch $(STAMP)
 
 # a class-data-sharing archive of Spark's JVM classes: later JVMs start in about half the time

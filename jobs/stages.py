@@ -28,7 +28,7 @@ from udfs.aggregate import (
     reduce_partials,
 )
 from udfs.domains import ASSIGN_DDL, VECTOR_DDL, WORDS_DDL, assigner, vectorizer, word_counter
-from udfs.featurize import FEATURES_DDL, featurizer
+from udfs.featurize import EMBEDDING_DDL, FEATURES_DDL, featurizer
 from udfs.relevance import RELEVANCE_DDL, scorer
 from udfs.select import add_key_hist
 
@@ -106,8 +106,14 @@ def run_stages(
     progress.done(extra=f"vocabulary {tokenizer.get_vocab_size():,}")
 
     progress.start("featurize")
+    embeddings = cfg.domains.features == "embedding"
+    if embeddings:
+        from splitlib.embedding import load_model
+
+        load_model()  # fail on the driver, with one clear message, when the extra is missing
+    ddl = FEATURES_DDL + (", " + EMBEDDING_DDL if embeddings else "")
     feats = good.mapInArrow(
-        featurizer(tok_json, n_buckets), with_columns(good, FEATURES_DDL)
+        featurizer(tok_json, n_buckets, embeddings), with_columns(good, ddl)
     ).persist(PERSIST)
     totals = feats.agg(
         F.count("*").alias("docs"), F.sum("n_tokens").alias("tokens"), F.sum("bytes").alias("bytes")
@@ -141,7 +147,14 @@ def run_stages(
         label_index = None
         sample = feats.filter(unit_col() < min(1.0, cfg.domains.sample_docs / n_kept))
     sample = (
-        sample.select("key", "text", "label", "uni_buckets", "uni_counts")
+        sample.select(
+            "key",
+            "text",
+            "label",
+            "uni_buckets",
+            "uni_counts",
+            *(["embedding"] if embeddings else []),
+        )
         .repartition(1)
         .sortWithinPartitions("key")
     )
@@ -160,7 +173,12 @@ def run_stages(
     from splitlib.domains import inverse_document_frequency
 
     idf = inverse_document_frequency(doc_freq, n_sample)
-    dims = cfg.domains.dims
+    if embeddings:
+        from splitlib.embedding import DIMS
+
+        dims = DIMS
+    else:
+        dims = cfg.domains.dims
     vectors = sample.mapInArrow(vectorizer(idf, dims, cfg.seed), with_columns(sample, VECTOR_DDL))
     if label_mode:
 
@@ -321,6 +339,7 @@ def run_stages(
     _save_npy(storage.join(domains_root, "relevance_hist.npy"), hist[:, 0, :])
     router = {
         "names": names,
+        "features": cfg.domains.features,
         "dims": dims,
         "n_buckets": n_buckets,
         "seed": cfg.seed,

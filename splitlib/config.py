@@ -51,7 +51,8 @@ class DomainConfig:
 
     k: int = 0  # number of domains; 0: the bundled corpus's number of sources, else 8
     sample_docs: int = 20_000  # k-means is fitted on this deterministic sample
-    dims: int = 4096  # k-means works on unigram tf-idf projected to this many dimensions
+    features: str = "tfidf"  # "tfidf" (hashed unigrams) or "embedding" (MiniLM, extra `embed`)
+    dims: int = 4096  # tf-idf vectors are projected to this many dimensions
     max_iter: int = 40
     ambiguous_margin: float = 0.05  # documents with margin below this count as ambiguous
     top_terms: int = 12
@@ -113,6 +114,8 @@ class SplitConfig:
             (self.input.max_doc_bytes > 0, "input.max_doc_bytes must be > 0"),
             (self.select.shard_bytes >= 1 << 16, "select.shard_bytes must be at least 65536"),
             (self.domains.dims >= 8, "domains.dims must be at least 8"),
+            (self.domains.features in ("tfidf", "embedding"),
+             "domains.features must be 'tfidf' or 'embedding'"),
             (
                 self.select.resample_tokens is None or self.select.resample_tokens > 0,
                 "select.resample_tokens must be positive",

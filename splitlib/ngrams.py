@@ -16,7 +16,10 @@ import pyarrow.compute as pc
 
 from splitlib.text import hash64, mix64
 
-WORD_SPLIT = r"[^\w]+"
+WORD_SPLIT = r"[^\w]+"  # what a word is, as a regex (RE2: \w is ASCII); words_of uses _WORD_BYTE
+_WORD_BYTE = np.zeros(256, dtype=bool)
+for _chars in (b"0123456789", b"abcdefghijklmnopqrstuvwxyz", b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"_"):
+    _WORD_BYTE[np.frombuffer(_chars, dtype=np.uint8)] = True
 _BIGRAM_SALT = np.uint64(0x9E3779B97F4A7C15)
 _CACHE_LIMIT = 2_000_000
 _word_cache: dict[str, int] = {}
@@ -54,19 +57,41 @@ def _word_hashes(words: pa.Array) -> np.ndarray:
 
 
 def words_of(texts: pa.Array) -> pa.ListArray:
-    """Lower-cased words of every text, empty strings removed."""
+    """Lower-cased words of every text: maximal runs of ASCII [0-9A-Za-z_] within one text.
+
+    The same words as splitting on RE2's `[^\\w]+` (whose `\\w` is ASCII), found with one
+    byte-class lookup over the batch's UTF-8 buffer instead of a regex (about 10x faster).
+    """
     lowered = pc.utf8_lower(texts)
-    split = pc.split_pattern_regex(lowered, WORD_SPLIT)
-    if isinstance(split, pa.ChunkedArray):
-        split = split.combine_chunks()
-    flat = split.flatten()
-    keep = pc.not_equal(flat, "")
-    lengths = pc.list_value_length(split).to_numpy(zero_copy_only=False)
-    parents = np.repeat(np.arange(len(split)), lengths)
-    kept = keep.to_numpy(zero_copy_only=False)
-    new_lengths = np.bincount(parents[kept], minlength=len(split))
-    offsets = np.concatenate([[0], np.cumsum(new_lengths)]).astype(np.int32)
-    return pa.ListArray.from_arrays(pa.array(offsets), flat.filter(keep))
+    if isinstance(lowered, pa.ChunkedArray):
+        lowered = lowered.combine_chunks()
+    if lowered.null_count:
+        lowered = pc.fill_null(lowered, "")
+    if pa.types.is_large_string(lowered.type):
+        lowered = lowered.cast(pa.string())
+    n_docs = len(lowered)
+    _, offset_buf, data_buf = lowered.buffers()
+    start = lowered.offset
+    offsets = np.frombuffer(offset_buf, dtype=np.int32)[start : start + n_docs + 1].astype(np.int64)
+    data = np.frombuffer(data_buf or b"", dtype=np.uint8)[offsets[0] : offsets[-1]]
+    offsets -= offsets[0]
+    is_word = _WORD_BYTE[data]
+    # a word starts where a word byte follows a non-word byte or a text boundary; likewise ends
+    boundary = np.zeros(len(data) + 1, dtype=bool)
+    boundary[offsets] = True
+    before = np.concatenate([[False], is_word[:-1]]) & ~boundary[:-1]
+    after = np.concatenate([is_word[1:], [False]]) & ~boundary[1:]
+    starts = np.flatnonzero(is_word & ~before)
+    ends = np.flatnonzero(is_word & ~after) + 1
+    word_offsets = np.zeros(len(starts) + 1, dtype=np.int32)
+    np.cumsum(ends - starts, out=word_offsets[1:])
+    values = pa.StringArray.from_buffers(
+        len(starts), pa.py_buffer(word_offsets), pa.py_buffer(np.ascontiguousarray(data[is_word]))
+    )
+    doc_of_word = np.searchsorted(offsets, starts, side="right") - 1
+    list_offsets = np.zeros(n_docs + 1, dtype=np.int32)
+    np.cumsum(np.bincount(doc_of_word, minlength=n_docs), out=list_offsets[1:])
+    return pa.ListArray.from_arrays(pa.array(list_offsets), values)
 
 
 def _csr(keys: np.ndarray, n_docs: int, n_buckets: int, n_features: np.ndarray) -> BatchNgrams:

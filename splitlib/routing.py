@@ -34,6 +34,7 @@ class Router:
     idf: np.ndarray  # (n_buckets,)
     dims: int
     seed: int
+    features: str = "tfidf"
 
     @classmethod
     def load(cls, run_root: str) -> Router:
@@ -47,15 +48,18 @@ class Router:
             idf=_load_npy(storage.join(root, "idf.npy")),
             dims=int(info["dims"]),
             seed=int(info["seed"]),
+            features=info.get("features", "tfidf"),
         )
 
     def scores(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(domain index, cosine score, margin to the runner-up) per text."""
+        if self.features == "embedding":
+            from splitlib.embedding import embed
+
+            return assign(embed(texts), self.centroids)
         _, unigrams = hashed_ngrams(texts, len(self.idf), with_unigrams=True)
-        vectors = domain_vectors(
-            unigrams, self.idf, projection(len(self.idf), self.dims, self.seed)
-        )
-        return assign(vectors, self.centroids)
+        proj = projection(len(self.idf), self.dims, self.seed)
+        return assign(domain_vectors(unigrams, self.idf, proj), self.centroids)
 
     def route(self, texts: list[str]) -> list[str]:
         """The domain name of every text."""

@@ -19,6 +19,8 @@ WORDS_DDL = "domain int, word string, count long"
 
 
 def _vectors(batch: pa.RecordBatch, idf: np.ndarray, dims: int, seed: int) -> np.ndarray:
+    if "embedding" in batch.schema.names:
+        return batch.column("embedding").flatten().to_numpy(zero_copy_only=False).reshape(-1, dims)
     proj = cached(("projection", len(idf), dims, seed), lambda: projection(len(idf), dims, seed))
     grams = from_arrow(batch.column("uni_buckets"), batch.column("uni_counts"))
     return domain_vectors(grams, idf, proj)

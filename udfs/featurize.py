@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 
+import numpy as np
 import pyarrow as pa
 
 from splitlib.ngrams import hashed_ngrams, to_arrow
@@ -17,8 +18,11 @@ FEATURES_DDL = (
 )
 
 
-def featurizer(tokenizer_json: str, n_buckets: int):
-    """A mapInArrow function appending FEATURES_DDL columns to each batch."""
+EMBEDDING_DDL = "embedding array<float>"
+
+
+def featurizer(tokenizer_json: str, n_buckets: int, embeddings: bool = False):
+    """A mapInArrow function appending FEATURES_DDL (and EMBEDDING_DDL) columns to each batch."""
     key = hashlib.sha256(tokenizer_json.encode()).hexdigest()
 
     def build():
@@ -47,6 +51,13 @@ def featurizer(tokenizer_json: str, n_buckets: int):
                 ("uni_counts", uni_counts),
             ):
                 batch = batch.append_column(name, column)
+            if embeddings:
+                from splitlib.embedding import DIMS, embed
+
+                vectors = embed(texts.to_pylist())
+                offsets = pa.array(np.arange(0, vectors.size + 1, DIMS, dtype=np.int32))
+                flat = pa.array(vectors.reshape(-1), type=pa.float32())
+                batch = batch.append_column("embedding", pa.ListArray.from_arrays(offsets, flat))
             yield batch
 
     return featurize

@@ -34,7 +34,9 @@ def _openblas_controls() -> list[tuple]:
 
     _found = []
     for package in (numpy, scipy):
-        libs = os.path.join(os.path.dirname(os.path.dirname(package.__file__)), package.__name__ + ".libs")
+        libs = os.path.join(
+            os.path.dirname(os.path.dirname(package.__file__)), package.__name__ + ".libs"
+        )
         for path in sorted(glob.glob(os.path.join(libs, "*openblas*.so*"))):
             try:
                 lib = ctypes.CDLL(path)  # the loaded copy when it is loaded already

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import minimize_scalar
 
+from splitlib.errors import UserError
 from splitlib.scaling.forms import get_form
 from splitlib.scaling.law import _UNIT, Law
 
@@ -168,7 +169,12 @@ def optimal_split(
     lo = max(MIN_PRETRAIN_FRACTION, 1.0 - problem.limits.sum() / total)
     hi = min(1.0, pretrain_max / total)
     if lo > hi:
-        raise ValueError("no split fits the data limits")  # plan.py checks this first
+        raise UserError(
+            f"the data limits leave no allowed split: the domains can take at most "
+            f"{problem.limits.sum():.4g} of {total:.4g} tokens and the mixture {pretrain_max:.4g}"
+            f" (at least {MIN_PRETRAIN_FRACTION:.0%} must go to pretraining): lower the budget, "
+            "raise the repetitions, or add data."
+        )
     grid = np.unique(np.r_[np.linspace(lo, hi, points), [HABIT_FRACTION, 1.0]])
     grid = grid[(grid >= lo) & (grid <= hi)]
     values, _ = problem.mean_loss(grid, total)

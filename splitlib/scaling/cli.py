@@ -107,7 +107,9 @@ def fit_main(argv: list[str]) -> int:
     ap.add_argument("runs", help="run records: JSONL (.gz) or CSV, local path or URL")
     ap.add_argument("--form", choices=[*FORMS, "auto"], help="law form (default: auto)")
     ap.add_argument("--out", default="law.json", help="where to write law.json")
-    ap.add_argument("--per-domain", help="parameters fitted per domain, e.g. E,B (none: all shared)")
+    ap.add_argument(
+        "--per-domain", help="parameters fitted per domain, e.g. E,B (none: all shared)"
+    )
     ap.add_argument("--huber-delta", type=float, help="Huber threshold on log-loss residuals")
     ap.add_argument("--starts", type=int, help="L-BFGS-B starts from the initialization grid")
     ap.add_argument("--bootstrap", type=int, help="bootstrap resamples for intervals (0: none)")
@@ -116,7 +118,10 @@ def fit_main(argv: list[str]) -> int:
     ap.add_argument("--drop-highest", type=float, help="fraction of highest-loss runs left out")
     ap.add_argument("--kinds", help="run kinds fitted (default seed_decay,spec; all: every kind)")
     ap.add_argument(
-        "--include-forgetting", action="store_true", default=None, help="fit mixture losses of specialists"
+        "--include-forgetting",
+        action="store_true",
+        default=None,
+        help="fit mixture losses of specialists",
     )
     ap.add_argument("--no-plots", action="store_true", help="write no PNG figures")
     ap.add_argument("--config", help="TOML or YAML file with fit settings (a [fit] section)")

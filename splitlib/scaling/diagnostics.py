@@ -82,7 +82,12 @@ def seed_noise(runs: Runs) -> Noise | None:
     """Pooled std of log loss over repeated configurations; None without repeats."""
     keys: dict[tuple, list[float]] = {}
     for n, d, dp, dom, loss in zip(
-        runs.n_params, runs.pretrain_tokens, runs.special_tokens, runs.domain, runs.loss, strict=True
+        runs.n_params,
+        runs.pretrain_tokens,
+        runs.special_tokens,
+        runs.domain,
+        runs.loss,
+        strict=True,
     ):
         keys.setdefault((float(n), float(d), float(dp), str(dom)), []).append(np.log(loss))
     repeated = [np.array(v) for v in keys.values() if len(v) > 1]
@@ -119,6 +124,11 @@ def diagnose(
     tpp = float(np.max(runs.pretrain_tokens[top] + runs.special_tokens[top]) / sizes[-1])
     diag = Diagnostics([float(s) for s in sizes], tpp, on_bounds(chosen.fit), seed_noise(runs))
     warn = diag.warnings.append
+    if not chosen.fit.converged:
+        warn(
+            "the optimizer stopped at its iteration limit before converging: the parameters "
+            "may sit in a flat valley of the objective"
+        )
     n_ok = True
     if len(sizes) < MIN_SIZES:
         n_ok = False

@@ -107,7 +107,7 @@ def fit_law(
         names = ["chinchilla"]  # the other forms need specialist runs
     opts = config.options
     candidates = [evaluate_form(runs, name, opts) for name in names]
-    chosen, reason = choose(candidates)
+    chosen, reason = choose(candidates, asked=config.form != "auto")
     boot = bootstrap(chosen.fit, runs, config.bootstrap, config.seed, opts)
     ivals = intervals(boot, config.level)
     diag = diagnose(runs, chosen, candidates, ivals, config.level)

@@ -89,7 +89,7 @@ class Fit:
     n_runs: int
     bounds: tuple[tuple[float, float], ...]  # fitted coordinates
     converged: bool
-    iterations: int
+    iterations: int  # of the final, polishing L-BFGS-B run
 
     def law(self) -> Law:
         """The fitted law in natural units (A, B as in E + A/N^alpha + B/D^beta)."""
@@ -106,12 +106,15 @@ class Fit:
 
 
 def _rescale(scale, exponent, ref: float):
-    """A = a * N0^alpha, per domain where either is per domain."""
+    """A = a * N0^alpha (B likewise), per domain where either factor is per domain."""
     if isinstance(scale, float) and isinstance(exponent, float):
         return scale * ref**exponent
-    doms = scale.keys() if isinstance(scale, dict) else exponent.keys()
-    pick = lambda v, d: v[d] if isinstance(v, dict) else v  # noqa: E731
-    return {d: pick(scale, d) * ref ** pick(exponent, d) for d in doms}
+    domains = scale.keys() if isinstance(scale, dict) else exponent.keys()
+
+    def pick(value, dom):
+        return value[dom] if isinstance(value, dict) else value
+
+    return {dom: pick(scale, dom) * ref ** pick(exponent, dom) for dom in domains}
 
 
 def _natural(layout: Layout, theta: np.ndarray) -> np.ndarray:

@@ -49,14 +49,13 @@ def _total_tokens(n_params: float, flops: float | None, tokens: float | None) ->
 
 
 def _budgets(
-    law_domains: tuple[str, ...], domains: list[dict] | None, max_repeats: float
+    law_domains: list[str], domains: list[dict] | None, max_repeats: float
 ) -> list[DomainBudget]:
     if domains is None:
         names = [d for d in law_domains if d != MIXTURE]
         if not names:
             raise UserError(
-                "the law has no per-domain parameters to take domain names from: give the "
-                "domains (--manifest or --domains)."
+                "the law names no specialist domains: give the domains (--manifest or --domains)."
             )
         domains = [{"name": n} for n in names]
     if not domains:
@@ -115,7 +114,7 @@ def make_plan(
     law: a law.json document, or its path/URL.
     flops: compute budget C in FLOPs (tokens T = C / (6 N)); or give `tokens` directly.
     domains: [{"name", "train_tokens" (unique tokens; None: no limit), "weight" (1)}];
-        None plans for the law's own fitted domains without data limits.
+        None plans for the domains the law was fitted on, without data limits.
     max_repeats: most passes over a domain's (and the mixture's) unique tokens.
     mixture_tokens: unique mixture tokens (default: the sum over the domains).
     points: points of the returned loss curve over the pretraining fraction.
@@ -128,7 +127,8 @@ def make_plan(
     total = _total_tokens(n, flops, tokens)
     if total < 1:
         raise UserError(f"the budget buys {total} tokens for N={n:g}: raise --flops.")
-    budgets = _budgets(fitted.fitted_domains, domains, repeats)
+    fitted_names = doc.get("special_domains") or list(fitted.fitted_domains)
+    budgets = _budgets(fitted_names, domains, repeats)
     if mixture_tokens is None and all(math.isfinite(b.max_tokens) for b in budgets):
         pretrain_max = sum(b.max_tokens for b in budgets)
     elif mixture_tokens is None:
@@ -191,7 +191,10 @@ def make_plan(
             },
         },
         "baselines": {
-            name: {**b.to_dict(), "gain_of_optimum": b.predicted_mean_loss - opt.predicted_mean_loss}
+            name: {
+                **b.to_dict(),
+                "gain_of_optimum": b.predicted_mean_loss - opt.predicted_mean_loss,
+            }
             for name, b in alloc.baselines.items()
         },
         "habit_fraction": HABIT_FRACTION,

@@ -11,6 +11,7 @@ from splitlib.scaling.law import Law
 from splitlib.scaling.runs import Runs
 
 _MAX_ROWS = 6  # sizes shown in the curves figure (the largest ones)
+_MAX_COLUMNS = 8  # domains shown in the curves figure (the first ones by name)
 
 
 def _pyplot():
@@ -41,7 +42,7 @@ def fit_figure_png(
     At the held-out size, dashed lines show `held_out_law`, fitted without that size."""
     plt = _pyplot()
     sizes = runs.sizes[-_MAX_ROWS:]
-    domains = runs.domains
+    domains = runs.domains[:_MAX_COLUMNS]
     fig, axes = plt.subplots(
         len(sizes),
         len(domains),
@@ -86,7 +87,8 @@ def fit_figure_png(
     fig.legend(
         [handles[i] for i in order], [labels[i] for i in order], loc="upper right", fontsize=7
     )
-    fig.suptitle(f"law form: {law.form} (points: runs; lines: fit)", fontsize=10)
+    shown = "" if len(runs.domains) <= _MAX_COLUMNS else f"; first {_MAX_COLUMNS} domains"
+    fig.suptitle(f"law form: {law.form} (points: runs; lines: fit{shown})", fontsize=10)
     return _png(fig)
 
 

@@ -155,13 +155,17 @@ def _pct(x: float) -> str:
     return f"{100 * x:.2f}%"
 
 
-def choose(candidates: list[Candidate]) -> tuple[Candidate, str]:
+def choose(candidates: list[Candidate], asked: bool = False) -> tuple[Candidate, str]:
     """The candidate with the lowest held-out MRE (lowest in-sample MRE when no form
-    could be held out), and a sentence that says why."""
+    could be held out), and a sentence that says why. asked: the one candidate is the
+    form the user asked for."""
     scored = [c for c in candidates if c.held_out is not None]
-    if len(candidates) == 1:
+    if asked:
         best = candidates[0]
         return best, f"form {best.form} was asked for (--form {best.form})"
+    if len(candidates) == 1:
+        best = candidates[0]
+        return best, f"{best.form} is the only form these runs can fit (no specialist runs)"
     if scored:
         ranked = sorted(scored, key=lambda c: c.held_out.form.mre)  # type: ignore[union-attr]
         best = ranked[0]

@@ -87,18 +87,33 @@ def summary(records: list[dict[str, Any]]) -> str:
     for key in sorted({(r["pretrain_tokens"], r["special_tokens"]) for r in specs}):
         d, s = key
         group = [r for r in specs if (r["pretrain_tokens"], r["special_tokens"]) == key]
-        seed = {r["domain"]: r["loss"] for r in records if r["kind"] == "seed_decay"
-                and r["pretrain_tokens"] - r["decay_tokens"] == d}  # fmt: skip
+        seed = {
+            r["domain"]: r["loss"]
+            for r in records
+            if r["kind"] == "seed_decay" and r["pretrain_tokens"] - r["decay_tokens"] == d
+        }
         # the baseline with the split's extra compute, else one with D' extra tokens
-        bases = [r for r in records if r["kind"] == "no_split"
-                 and r["pretrain_tokens"] - r["extra_tokens"] == d]  # fmt: skip
+        bases = [
+            r
+            for r in records
+            if r["kind"] == "no_split" and r["pretrain_tokens"] - r["extra_tokens"] == d
+        ]
         extras = {r["extra_tokens"] for r in bases}
         extra = s * len(group) if s * len(group) in extras else s
         base = {r["domain"]: r["loss"] for r in bases if r["extra_tokens"] == extra}
-        routed = {r["domain"]: r["loss"] for r in records if r["kind"] == "routed"
-                  and r["pretrain_tokens"] == d and r["special_tokens"] == s}  # fmt: skip
-        mix = {r["specialist"]: r["loss"] for r in records if r["kind"] == "spec"
-               and r["domain"] is None and r["pretrain_tokens"] == d and r["special_tokens"] == s}  # fmt: skip
+        routed = {
+            r["domain"]: r["loss"]
+            for r in records
+            if r["kind"] == "routed" and r["pretrain_tokens"] == d and r["special_tokens"] == s
+        }
+        mix = {
+            r["specialist"]: r["loss"]
+            for r in records
+            if r["kind"] == "spec"
+            and r["domain"] is None
+            and r["pretrain_tokens"] == d
+            and r["special_tokens"] == s
+        }
 
         def cell(table: dict, k: Any) -> str:
             return f"{table[k]:.4f}" if k in table else "   -  "

@@ -24,7 +24,9 @@ def parse_tokens(text: str) -> int:
     """A token count: an integer with an optional k / M / B (decimal) suffix, e.g. 65536, 64k, 1.5M."""
     match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([kKmMbBgG]?)\s*", text)
     if not match:
-        raise argparse.ArgumentTypeError(f"not a token count: {text!r} (examples: 65536, 64k, 1.5M)")
+        raise argparse.ArgumentTypeError(
+            f"not a token count: {text!r} (examples: 65536, 64k, 1.5M)"
+        )
     return round(float(match.group(1)) * _SUFFIX[match.group(2).lower()])
 
 
@@ -156,11 +158,11 @@ class OptimArgs:
         default=0.2,
     )
     decay_shape: str = arg(
-        "shape of the decay to the final rate", choices=["1-sqrt", "linear", "cosine"], default="1-sqrt"
+        "shape of the decay to the final rate",
+        choices=["1-sqrt", "linear", "cosine"],
+        default="1-sqrt",
     )
-    min_lr_ratio: float = arg(
-        "final learning rate as a fraction of the peak", float, default=0.0
-    )
+    min_lr_ratio: float = arg("final learning rate as a fraction of the peak", float, default=0.0)
     weight_decay: float = arg("AdamW weight decay of the matrices", float, default=0.1)
     beta1: float = arg("AdamW beta1", float, default=0.9)
     beta2: float = arg("AdamW beta2", float, default=0.95)
@@ -177,7 +179,9 @@ class ReplayArgs:
         default=0.01,
     )
     replay_weight: float = arg(
-        "loss weight of a replayed mixture sequence relative to a domain sequence", float, default=1.0
+        "loss weight of a replayed mixture sequence relative to a domain sequence",
+        float,
+        default=1.0,
     )
 
 
@@ -209,13 +213,13 @@ class RunArgs:
         default="",
         metavar="URL",
     )
-    resume: bool = arg(
-        "continue the run in --out where it stopped (same arguments)", default=False
-    )
+    resume: bool = arg("continue the run in --out where it stopped (same arguments)", default=False)
     seed: int = arg("seed of initialization and data order", int, default=0)
     device: str = arg("where to train", choices=["auto", "cpu", "cuda"], default="auto")
     precision: str = arg(
-        "auto: bf16 autocast on CUDA and fp32 on CPU", choices=["auto", "fp32", "bf16"], default="auto"
+        "auto: bf16 autocast on CUDA and fp32 on CPU",
+        choices=["auto", "fp32", "bf16"],
+        default="auto",
     )
     threads: int | None = arg(
         "CPU threads per process (default: torch's choice; 1 is fastest for tiny models "
@@ -258,7 +262,9 @@ def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
-def add_group(parser: argparse.ArgumentParser, group_cls: type, required: tuple[str, ...] = ()) -> None:
+def add_group(
+    parser: argparse.ArgumentParser, group_cls: type, required: tuple[str, ...] = ()
+) -> None:
     """One argparse group per dataclass; its docstring is the group's title."""
     group = parser.add_argument_group(group_cls.__doc__.strip().rstrip("."))
     for f in dataclasses.fields(group_cls):

@@ -131,7 +131,9 @@ class PackedStream:
         position: dict | None = None,
     ) -> None:
         if not shards or sum(s.tokens for s in shards) == 0:
-            raise UserError(f"no training tokens for {name!r} in the manifest: nothing to train on.")
+            raise UserError(
+                f"no training tokens for {name!r} in the manifest: nothing to train on."
+            )
         self.shards = shards
         self.seq_len = seq_len
         self.eos_id = eos_id

@@ -47,7 +47,9 @@ class Runtime:
         return tensor
 
 
-def start_runtime(device: str = "auto", precision: str = "auto", threads: int | None = None) -> Runtime:
+def start_runtime(
+    device: str = "auto", precision: str = "auto", threads: int | None = None
+) -> Runtime:
     """Choose the device and join torchrun's process group when WORLD_SIZE > 1.
 
     device: auto (CUDA when available, else CPU), cpu or cuda.

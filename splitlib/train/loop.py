@@ -58,7 +58,10 @@ class Trainer:
         decayed = [p for n, p in model.named_parameters() if p.ndim >= 2 and "embed" not in n]
         rest = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "embed" not in n)]
         self.optimizer = torch.optim.AdamW(
-            [{"params": decayed, "weight_decay": optim.weight_decay}, {"params": rest, "weight_decay": 0.0}],
+            [
+                {"params": decayed, "weight_decay": optim.weight_decay},
+                {"params": rest, "weight_decay": 0.0},
+            ],
             lr=0.0,
             betas=(optim.beta1, optim.beta2),
             eps=1e-8,
@@ -147,7 +150,10 @@ def run_steps(
         progress.update(step, loss, schedule.lr(step - 1))
         # every process must agree on stopping and saving: rank 0's clock decides saves
         flags = torch.tensor(
-            [float(stop.requested), float(rt.is_main and time.monotonic() - last_save >= save_every_s)]
+            [
+                float(stop.requested),
+                float(rt.is_main and time.monotonic() - last_save >= save_every_s),
+            ]
         )
         stop_now, save_now = (bool(v > 0) for v in rt.all_reduce_sum(flags))
         if step == end_step:

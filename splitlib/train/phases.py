@@ -122,37 +122,39 @@ def make_plan(
     branches: list[Branch] = []
     trunks: list[Trunk] = []
     routed: list[Routed] = []
+    b = batch_tokens
     for i, d in enumerate(d_steps):
         dd = decay(d)
         branches.append(
-            Branch(f"seed-D{d * batch_tokens}", "seed_decay", "seed", d, dd, None,
-                   (d + dd) * batch_tokens, 0, dd * batch_tokens, (i, -1))
+            Branch(f"seed-D{d * b}", "seed_decay", trunk="seed", mark=d, decay_steps=dd,
+                   specialist=None, pretrain_tokens=(d + dd) * b, special_tokens=0,
+                   decay_tokens=dd * b, group=(i, -1))
         )  # fmt: skip
         for j, e in enumerate(e_steps):
             de = decay(e)
             seed_marks.add(d + e - de)
             branches.append(
-                Branch(f"nosplit-D{d * batch_tokens}-E{e * batch_tokens}", "no_split", "seed",
-                       d + e - de, de, None, (d + e) * batch_tokens, 0, de * batch_tokens, (i, j),
-                       e * batch_tokens)
+                Branch(f"nosplit-D{d * b}-E{e * b}", "no_split", trunk="seed", mark=d + e - de,
+                       decay_steps=de, specialist=None, pretrain_tokens=(d + e) * b,
+                       special_tokens=0, decay_tokens=de * b, group=(i, j), extra_tokens=e * b)
             )  # fmt: skip
         for k, values in s_steps.items():
-            trunk = f"spec-{k}-D{d * batch_tokens}"
+            trunk = f"spec-{k}-D{d * b}"
             marks = sorted({d + s - decay(s) for s in values})
             trunks.append(Trunk(trunk, k, "seed", d, max(marks), tuple(marks)))
             for j, s in enumerate(values):
                 ds = decay(s)
                 branches.append(
-                    Branch(f"{trunk}-S{s * batch_tokens}", "spec", trunk, d + s - ds, ds, k,
-                           d * batch_tokens, s * batch_tokens, ds * batch_tokens, (i, j))
+                    Branch(f"{trunk}-S{s * b}", "spec", trunk=trunk, mark=d + s - ds,
+                           decay_steps=ds, specialist=k, pretrain_tokens=d * b,
+                           special_tokens=s * b, decay_tokens=ds * b, group=(i, j))
                 )  # fmt: skip
         for j in range(n_sets):
-            specs = tuple(
-                (b.specialist, b.name) for b in branches if b.kind == "spec" and b.group == (i, j)
-            )
-            sizes = {b.special_tokens for b in branches if b.kind == "spec" and b.group == (i, j)}
+            specs = [x for x in branches if x.kind == "spec" and x.group == (i, j)]
+            sizes = {x.special_tokens for x in specs}
             label = f"S{sizes.pop()}" if len(sizes) == 1 else f"set{j}"
-            routed.append(Routed(f"routed-D{d * batch_tokens}-{label}", specs, d * batch_tokens))
+            pairs = tuple((x.specialist, x.name) for x in specs)
+            routed.append(Routed(f"routed-D{d * b}-{label}", pairs, d * b))
     seed_end = max(seed_marks)
     # from D alone, so the size of the baseline never changes the seed
     warmup = steps(warmup_tokens) if warmup_tokens else max(1, round(0.02 * max(d_steps)))

@@ -1,128 +1,66 @@
 """Execute a plan: train the trunks and branches, evaluate every branch, write records.
 
 Every phase starts from a checkpoint on storage (or from initialization), so an
-uninterrupted run and a resumed one take exactly the same path. Layout under
---out:
-
-    config.json                      the request, the manifest's checksum, the plan
-    runs.jsonl, metrics.jsonl        run records; progress and evaluation lines
-    checkpoints/<phase>/mark-<step>  branch points of a trunk (kept)
-    checkpoints/<phase>/step-<step>  the latest resumable point inside a phase
-    checkpoints/<branch>/final       a decayed model (weights only)
-    records/, metrics/, evals/       per-phase pieces (evals: per-document losses)
+uninterrupted run and a resumed one take exactly the same path. With several
+processes, all read storage and only the main one writes (see `folder.py`), so
+--out must be visible to every process (s3:// or a shared disk).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from splitlib import storage
 from splitlib.errors import UserError
 from splitlib.train import checkpoint as ckpt
 from splitlib.train.data import PackedStream, ReplayStream, split_shards
 from splitlib.train.devices import Runtime
-from splitlib.train.evaluate import document_nll, load_validation, routed_nll
+from splitlib.train.evaluate import document_nll, load_validation
+from splitlib.train.folder import RunFolder
 from splitlib.train.loop import StopSignal, Trainer, TrainingInterrupted, run_steps, stop_agreed
 from splitlib.train.models import build_model, count_params, describe, llama_config
 from splitlib.train.phases import MIXTURE, Branch, Routed, Trunk
 from splitlib.train.progress import Progress
-from splitlib.train.records import gather, read_jsonl, run_record, write_jsonl
+from splitlib.train.records import branch_records
 from splitlib.train.resolve import RunSetup
-from splitlib.train.routes import document_routes
+from splitlib.train.routes import document_routes, routed_records
 from splitlib.train.schedule import WSD
 
 # run options that may change between an interrupted run and its --resume
-RESUMABLE_CHANGES = {"resume", "log_every", "save_every_s", "device", "precision", "compile", "threads"}
+RESUMABLE = {"resume", "log_every", "save_every_s", "device", "precision", "compile", "threads"}
 
 
 class Pipeline:
     """One (model, seed) run of a plan."""
 
     def __init__(self, setup: RunSetup, runtime: Runtime) -> None:
-        self.s = setup
-        self.rt = runtime
-        self.out = setup.config.run.out
-        self.cfg = setup.config
+        self.s, self.rt, self.cfg = setup, runtime, setup.config
         self.model_config = llama_config(
             setup.size, setup.vocab_size, setup.seq_len, setup.eos_id, setup.pad_id
         )
-        model = build_model(self.model_config, setup.config.run.seed)
+        model = build_model(self.model_config, self.cfg.run.seed)
         self.n_params, self.n_params_total = count_params(model)
-        self.trainer = Trainer(
-            model, runtime, setup.config.optim, setup.batch_seqs, setup.micro_batch,
-            setup.config.run.compile,
-        )  # fmt: skip
+        self.trainer = Trainer(model, runtime, self.cfg.optim, setup.batch_seqs,
+                               setup.micro_batch, self.cfg.run.compile)  # fmt: skip
         plan = setup.plan
-        self.phases = [t.name for t in plan.trunks] + [b.name for b in plan.branches]
-        self.phases += [r.name for r in plan.routed]
+        phases = [p.name for group in (plan.trunks, plan.branches, plan.routed) for p in group]
+        self.folder = RunFolder(self.cfg.run.out, phases, runtime.is_main)
         self.valid = load_validation(
-            setup.run_root, setup.manifest, setup.vocab_size, setup.config.eval.eval_tokens
+            setup.run_root, setup.manifest, setup.vocab_size, self.cfg.eval.eval_tokens
         )
-        self.progress = Progress(0, setup.batch_tokens, setup.config.run.log_every, runtime.is_main)
-        self.nll: dict[str, np.ndarray] = {}
-        self.wall: dict[str, float] = {}
+        self.progress = Progress(0, setup.batch_tokens, self.cfg.run.log_every, runtime.is_main)
         self.stop = StopSignal()
+        self.nll: dict[str, np.ndarray] = {}  # per-document validation loss of each branch
+        self.wall: dict[str, float] = {}
         self.routes: list[str] | None = None  # [] once known that no router loads
-
-    # ---- storage helpers -------------------------------------------------------------
-    def _url(self, *parts: str) -> str:
-        return storage.join(self.out, *parts)
-
-    def _checkpoints(self, phase: str) -> list[tuple[int, str]]:
-        """Committed (step, url) checkpoints of a phase, mark-* and step-*, by step."""
-        fs, path = storage.filesystem(self._url("checkpoints", phase))
-        if not fs.exists(path):
-            return []
-        found = []
-        for entry in fs.ls(path, detail=False):
-            name = entry.rstrip("/").rsplit("/", 1)[-1]
-            url = self._url("checkpoints", phase, name)
-            if name.split("-")[0] in ("mark", "step") and ckpt.is_checkpoint(url):
-                found.append((int(name.split("-")[1]), url))
-        return sorted(found)
-
-    def _write(self, url: str, data: bytes) -> None:
-        if self.rt.is_main:
-            storage.write_bytes(url, data)
-
-    # ---- the run ---------------------------------------------------------------------
-    def prepare(self) -> None:
-        """Write config.json, or check it against this request on --resume."""
-        url = self._url("config.json")
-        stored = json.loads(storage.read_bytes(url)) if storage.exists(url) else None
-        current = {
-            "config": self.cfg.to_dict(),
-            "manifest_sha256": self.s.manifest_sha256,
-            "model": {"name": self.s.size.name, "n_params": self.n_params,
-                      "n_params_total": self.n_params_total},
-            "plan": dataclasses.asdict(self.s.plan),
-            "processes": self.rt.world_size,
-        }  # fmt: skip
-        if stored and not self.cfg.run.resume:
-            raise UserError(
-                f"{self.out!r} already holds a training run: pass --resume to continue it, "
-                "or choose another --out."
-            )
-        if stored:
-            changed = _differences(stored, current)
-            if changed:
-                raise UserError(
-                    f"--resume with different settings than the run in {self.out!r}: "
-                    f"{', '.join(changed)}. Resume with the same arguments, or use another --out."
-                )
-        self.rt.barrier()  # every process has read the folder before rank 0 writes to it
-        if not stored:
-            self._write(url, json.dumps(current, indent=1, sort_keys=True).encode() + b"\n")
-        self.rt.barrier()
 
     def run(self) -> list[dict[str, Any]]:
         """Train and evaluate everything in the plan; returns the run records."""
-        self.prepare()
+        self._prepare()
         plan = self.s.plan
         self.progress.note(describe(self.s.size.name, self.trainer.model))
         self.progress.remaining = self._remaining_steps()
@@ -134,73 +72,88 @@ class Pipeline:
                     self._evaluate(branch)
             for routed in plan.routed:
                 self._routed(routed)
-        return read_jsonl(self._url("runs.jsonl"))
+        return self.folder.runs()
+
+    def _prepare(self) -> None:
+        """Write config.json, or check it against this request on --resume."""
+        stored = self.folder.read_config()
+        current = {
+            "config": self.cfg.to_dict(),
+            "manifest_sha256": self.s.manifest_sha256,
+            "model": {"name": self.s.size.name, "n_params": self.n_params,
+                      "n_params_total": self.n_params_total},
+            "plan": dataclasses.asdict(self.s.plan),
+            "processes": self.rt.world_size,
+        }  # fmt: skip
+        out = self.cfg.run.out
+        if stored and not self.cfg.run.resume:
+            raise UserError(
+                f"{out!r} already holds a training run: pass --resume to continue it, "
+                "or choose another --out."
+            )
+        changed = _differences(stored, current) if stored else []
+        if changed:
+            raise UserError(
+                f"--resume with different settings than the run in {out!r}: "
+                f"{', '.join(changed)}. Resume with the same arguments, or use another --out."
+            )
+        self.rt.barrier()  # every process has read the folder before the main one writes
+        if not stored:
+            self.folder.write_config(current)
+        self.rt.barrier()
 
     def _remaining_steps(self) -> int:
         total = 0
         for trunk in self.s.plan.trunks:
-            done = self._checkpoints(trunk.name)
+            done = self.folder.checkpoints(trunk.name)
             total += trunk.end_step - (done[-1][0] if done else trunk.start_step)
         for branch in self.s.plan.branches:
-            if not ckpt.is_checkpoint(self._url("checkpoints", branch.name, "final")):
+            if not ckpt.is_checkpoint(self.folder.final(branch.name)):
                 total += branch.decay_steps
         return total
 
     def _stream(self, name: str, state: dict | None) -> PackedStream | ReplayStream:
+        """The mixture's stream, or a domain's with replay, at a saved position if given."""
         s = self.s
         args = (s.seq_len, s.eos_id, s.vocab_size, self.cfg.run.seed)
         mixture = split_shards(s.run_root, s.manifest, "mixture")
         if name == MIXTURE:
-            stream = PackedStream(mixture, *args, name="mixture", position=state)
-            return stream
-        domain = split_shards(s.run_root, s.manifest, "domain", name)
+            return PackedStream(mixture, *args, name="mixture", position=state)
         stream = ReplayStream(
-            PackedStream(domain, *args, name=f"domain={name}"),
+            PackedStream(split_shards(s.run_root, s.manifest, "domain", name), *args,
+                         name=f"domain={name}"),
             PackedStream(mixture, *args, name="replay"),  # replays data the seed has seen
             self.cfg.replay.replay,
             self.cfg.replay.replay_weight,
-        )
+        )  # fmt: skip
         if state:
             stream.restore(state)
         return stream
 
-    def _saver(self, phase: str, stream: Any, started: float, wall0: float):
+    def _saver(self, phase: str, stream: Any, wall0: float) -> Callable[[int, str], None]:
+        """save(step, "mark" | "step"): a resumable checkpoint of the phase at `step`."""
+        started = time.monotonic()
+
         def save(step: int, kind: str) -> None:
-            url = self._url("checkpoints", phase, f"{kind}-{step:08d}")
-            state = {
-                "phase": phase,
-                "step": step,
-                "tokens": step * self.s.batch_tokens,
-                "stream": stream.state(),
-                "wall_s": wall0 + time.monotonic() - started,
-            }
+            state = {"phase": phase, "step": step, "tokens": step * self.s.batch_tokens,
+                     "stream": stream.state(), "wall_s": wall0 + time.monotonic() - started}  # fmt: skip
             if self.rt.is_main:
-                ckpt.save_checkpoint(
-                    url, self.trainer.model, state, self.trainer.optimizer,
-                    self.model_config.to_json_string(),
-                )  # fmt: skip
-                for old_step, old in self._checkpoints(phase):  # keep only the newest step-*
-                    if "/step-" in old and old_step < step:
-                        storage.remove(old, recursive=True)
-                self._write_metrics(phase)
+                ckpt.save_checkpoint(self.folder.checkpoint(phase, kind, step), self.trainer.model,
+                                     state, self.trainer.optimizer,
+                                     self.model_config.to_json_string())  # fmt: skip
+                self.folder.remove_steps(phase, below=step)  # keep only the newest step-*
+                self.folder.write_metrics(phase, self.progress.lines)
             self.rt.barrier()
 
         return save
 
-    def _write_metrics(self, phase: str) -> None:
-        write_jsonl(self._url("metrics", f"{phase}.jsonl"), self.progress.lines)
-
-    def _resume_metrics(self, phase: str, step: int) -> None:
-        lines = read_jsonl(self._url("metrics", f"{phase}.jsonl"))
-        self.progress.lines = [m for m in lines if m.get("step", 0) <= step]
-
     def _train(self, phase: str, stream: Any, schedule: WSD, step: int, end: int,
-               marks: set[int], wall0: float) -> tuple[float, Any]:  # fmt: skip
-        """Run steps; returns the phase's cumulative wall seconds at its end and its saver."""
-        self._resume_metrics(phase, step)
+               marks: set[int], wall0: float) -> tuple[float, Callable[[int, str], None]]:  # fmt: skip
+        """Steps from `step` to `end`; returns cumulative wall seconds and the phase's saver."""
+        self.progress.lines = [m for m in self.folder.metrics(phase) if m.get("step", 0) <= step]
         self.progress.start_phase(phase, step, end)
         started = time.monotonic()
-        save = self._saver(phase, stream, started, wall0)
+        save = self._saver(phase, stream, wall0)
         try:
             run_steps(self.trainer, stream, schedule, step, end, marks, save, self.stop,
                       self.progress, self.cfg.run.save_every_s)  # fmt: skip
@@ -212,87 +165,73 @@ class Pipeline:
         return wall0 + time.monotonic() - started, save
 
     def _trunk(self, trunk: Trunk) -> None:
-        done = self._checkpoints(trunk.name)
+        done = self.folder.checkpoints(trunk.name)
         if done and done[-1][0] == trunk.end_step:
             return
-        if done:
-            state = ckpt.load_checkpoint(done[-1][1], self.trainer.model, self.trainer.optimizer)
-            stream, step, wall0 = self._stream(trunk.stream, state["stream"]), state["step"], state["wall_s"]
-        elif trunk.parent:
-            url = self._url("checkpoints", trunk.parent, f"mark-{trunk.start_step:08d}")
-            state = ckpt.load_checkpoint(url, self.trainer.model, self.trainer.optimizer)
-            stream, step, wall0 = self._stream(trunk.stream, None), trunk.start_step, state["wall_s"]
-        else:
-            stream, step, wall0 = self._stream(trunk.stream, None), 0, 0.0
-        schedule = WSD(self.s.lr, self.s.plan.warmup_steps)
+        model, optimizer = self.trainer.model, self.trainer.optimizer
+        if done:  # resume inside the trunk
+            state = ckpt.load_checkpoint(done[-1][1], model, optimizer)
+            stream, step = self._stream(trunk.stream, state["stream"]), state["step"]
+        elif trunk.parent:  # a specialist starts from the seed's mark, on its own stream
+            url = self.folder.checkpoint(trunk.parent, "mark", trunk.start_step)
+            state = ckpt.load_checkpoint(url, model, optimizer)
+            stream, step = self._stream(trunk.stream, None), trunk.start_step
+        else:  # the seed, from initialization
+            state, stream, step = {"wall_s": 0.0}, self._stream(trunk.stream, None), 0
         if step == trunk.end_step:  # a specialist that branches where it starts
-            self._saver(trunk.name, stream, time.monotonic(), wall0)(step, "mark")
+            self._saver(trunk.name, stream, state["wall_s"])(step, "mark")
         else:
-            marks = set(trunk.marks)
-            _, save = self._train(trunk.name, stream, schedule, step, trunk.end_step, marks, wall0)
+            schedule = WSD(self.s.lr, self.s.plan.warmup_steps)
+            _, save = self._train(trunk.name, stream, schedule, step, trunk.end_step,
+                                  set(trunk.marks), state["wall_s"])  # fmt: skip
             save(trunk.end_step, "mark")
         self._phase_done(trunk.name)
 
     def _branch(self, branch: Branch) -> None:
-        final = self._url("checkpoints", branch.name, "final")
+        final = self.folder.final(branch.name)
         if ckpt.is_checkpoint(final):
             return
-        done = [c for c in self._checkpoints(branch.name) if "/step-" in c[1]]
-        start = done[-1][1] if done else self._url(
-            "checkpoints", branch.trunk, f"mark-{branch.mark:08d}"
-        )
+        done = self.folder.checkpoints(branch.name, ("step",))
+        start = done[-1][1] if done else self.folder.checkpoint(branch.trunk, "mark", branch.mark)
         state = ckpt.load_checkpoint(start, self.trainer.model, self.trainer.optimizer)
-        trunk_stream = self.s.plan.trunk(branch.trunk).stream
-        stream = self._stream(trunk_stream, state["stream"])
+        stream = self._stream(self.s.plan.trunk(branch.trunk).stream, state["stream"])
         o = self.cfg.optim
         schedule = WSD(self.s.lr, self.s.plan.warmup_steps, branch.mark, branch.decay_steps,
                        o.min_lr_ratio, o.decay_shape)  # fmt: skip
         end = branch.mark + branch.decay_steps
-        wall, _ = self._train(branch.name, stream, schedule, state["step"], end, set(), state["wall_s"])
-        if self.rt.is_main:
-            ckpt.save_checkpoint(
-                final, self.trainer.model,
-                {"phase": branch.name, "step": end, "tokens": end * self.s.batch_tokens,
-                 "wall_s": wall, "kind": branch.kind},
-                model_config_json=self.model_config.to_json_string(),
-            )  # fmt: skip
-            for _, url in self._checkpoints(branch.name):
-                storage.remove(url, recursive=True)
+        wall, _ = self._train(branch.name, stream, schedule, state["step"], end, set(),
+                              state["wall_s"])  # fmt: skip
+        if self.rt.is_main:  # decayed models are leaves: weights only
+            state = {"phase": branch.name, "step": end, "tokens": end * self.s.batch_tokens,
+                     "wall_s": wall, "kind": branch.kind}  # fmt: skip
+            ckpt.save_checkpoint(final, self.trainer.model, state,
+                                 model_config_json=self.model_config.to_json_string())  # fmt: skip
+            self.folder.remove_steps(branch.name)
         self.rt.barrier()
         self._phase_done(branch.name)
 
     def _phase_done(self, phase: str) -> None:
-        if self.rt.is_main:
-            self._write_metrics(phase)
-            gather(self.out, "metrics", self.phases, "metrics.jsonl")
+        self.folder.write_metrics(phase, self.progress.lines)
         self.rt.barrier()
         if stop_agreed(self.stop, self.rt):
             raise TrainingInterrupted(
                 f"interrupted after phase {phase}: rerun the same command with --resume."
             )
 
-    # ---- evaluation ------------------------------------------------------------------
     def _common(self) -> dict[str, Any]:
+        """Fields every run record of this run carries."""
         s = self.s
-        return {
-            "model": s.size.name,
-            "n_params": self.n_params,
-            "n_params_total": self.n_params_total,
-            "seed": self.cfg.run.seed,
-            "replay": self.cfg.replay.replay,
-            "replay_weight": self.cfg.replay.replay_weight,
-            "lr": s.lr,
-            "seq_len": s.seq_len,
-            "batch_tokens": s.batch_tokens,
-        }
+        return {"model": s.size.name, "n_params": self.n_params,
+                "n_params_total": self.n_params_total, "seed": self.cfg.run.seed,
+                "replay": self.cfg.replay.replay, "replay_weight": self.cfg.replay.replay_weight,
+                "lr": s.lr, "seq_len": s.seq_len, "batch_tokens": s.batch_tokens}  # fmt: skip
 
     def _evaluate(self, branch: Branch) -> None:
-        url = self._url("evals", f"{branch.name}.json")
-        final = self._url("checkpoints", branch.name, "final")
-        wall = ckpt.read_state(final)["wall_s"]
-        self.wall[branch.name] = wall
-        if storage.exists(url):
-            self.nll[branch.name] = np.asarray(json.loads(storage.read_bytes(url))["doc_nll"])
+        final = self.folder.final(branch.name)
+        self.wall[branch.name] = wall = ckpt.read_state(final)["wall_s"]
+        stored = self.folder.evals(branch.name)
+        if stored:
+            self.nll[branch.name] = np.asarray(stored["doc_nll"])
             return
         ckpt.load_checkpoint(final, self.trainer.model)
         s = self.s
@@ -300,61 +239,44 @@ class Pipeline:
                            self.cfg.eval.eval_batch)  # fmt: skip
         self.nll[branch.name] = nll
         losses = self.valid.losses(nll)
-        domains = list(losses) if branch.kind != "spec" else [branch.specialist, None]
-        extra: dict[str, Any] = {"specialist": branch.specialist} if branch.specialist else {}
-        if branch.kind == "no_split":  # pretrain_tokens is D + E; E is what the split spends
-            extra["extra_tokens"] = branch.extra_tokens
-        rows = [
-            run_record(self._common(), branch.kind, d, losses[d], branch.pretrain_tokens,
-                       branch.special_tokens, branch.decay_tokens, wall, **extra)
-            for d in domains
-        ]  # fmt: skip
-        if self.rt.is_main:
-            write_jsonl(self._url("records", f"{branch.name}.jsonl"), rows)
-            doc_ids = [d.id for d in self.valid.docs]
-            storage.write_bytes(url, json.dumps({"doc_id": doc_ids, "doc_nll": nll.tolist()}).encode())
-            metrics = read_jsonl(self._url("metrics", f"{branch.name}.jsonl"))
-            metrics.append({"phase": branch.name, "event": "eval", "kind": branch.kind,
-                            "losses": {str(k): v for k, v in losses.items()}})  # fmt: skip
-            write_jsonl(self._url("metrics", f"{branch.name}.jsonl"), metrics)
-            gather(self.out, "metrics", self.phases, "metrics.jsonl")
-            gather(self.out, "records", self.phases, "runs.jsonl")
+        self.folder.write_records(branch.name, branch_records(self._common(), branch, losses, wall))
+        self.folder.write_evals(branch.name, {
+            "doc_id": [d.id for d in self.valid.docs],
+            "doc_domain": [d.domain for d in self.valid.docs],
+            "doc_tokens": self.valid.tokens.astype(int).tolist(),
+            "doc_nll": nll.tolist(),  # nats, summed over the document's predicted tokens
+        })  # fmt: skip
+        metrics = self.folder.metrics(branch.name)
+        metrics.append({"phase": branch.name, "event": "eval", "kind": branch.kind,
+                        "losses": {str(k): v for k, v in losses.items()}})  # fmt: skip
+        self.folder.write_metrics(branch.name, metrics)
         self.rt.barrier()
-        self.progress.note(
-            f"[{branch.name}] validation loss: "
-            + ", ".join(f"{k or 'mixture'} {v:.4f}" for k, v in losses.items())
-        )
+        self.progress.note(f"[{branch.name}] validation loss: " + _losses(losses))
 
     def _routed(self, routed: Routed) -> None:
         """Loss when each validation document is served by the specialist the router picks."""
         if self.cfg.eval.routed == "off" or not self.rt.is_main:
             return
         if self.routes is None:
-            self.routes = document_routes(self.s.run_root, self.valid.docs, self.cfg.eval.routed, self.out)
+            self.routes = document_routes(self.s.run_root, self.valid.docs, self.cfg.eval.routed,
+                                          self.cfg.run.out)  # fmt: skip
         if not self.routes:  # no router: noted once
             return
-        routes = self.routes
-        plan = self.s.plan
-        specs = dict(routed.branches)
-        first = next(b for b in plan.branches if b.name == routed.branches[0][1])
-        seed = next(b for b in plan.branches if b.kind == "seed_decay" and b.group[0] == first.group[0])
-        nll = routed_nll(routes, {k: self.nll[v] for k, v in specs.items()}, self.nll[seed.name])
-        losses = self.valid.losses(nll)
-        special = {b.specialist: b.special_tokens for b in plan.branches if b.name in specs.values()}
-        accuracy = float(np.mean([r == d.domain for r, d in zip(routes, self.valid.docs)]))
-        wall = max(self.wall[v] for v in specs.values())
-        rows = [
-            run_record(self._common(), "routed", d, losses[d], routed.pretrain_tokens,
-                       special.get(d, round(np.mean(list(special.values())))), 0, wall,
-                       routing_accuracy=round(accuracy, 4))
-            for d in losses
-        ]  # fmt: skip
-        write_jsonl(self._url("records", f"{routed.name}.jsonl"), rows)
-        gather(self.out, "records", self.phases, "runs.jsonl")
+        seed = next(
+            b.name for b in self.s.plan.branches
+            if b.kind == "seed_decay" and b.pretrain_tokens - b.decay_tokens == routed.pretrain_tokens
+        )  # fmt: skip
+        rows = routed_records(self._common(), routed, self.s.plan, self.valid, self.routes,
+                              self.nll, self.wall, fallback=seed)  # fmt: skip
+        self.folder.write_records(routed.name, rows)
         self.progress.note(
-            f"[{routed.name}] routed loss (router accuracy {accuracy:.1%}): "
-            + ", ".join(f"{k or 'mixture'} {v:.4f}" for k, v in losses.items())
+            f"[{routed.name}] routed loss (router accuracy {rows[0]['routing_accuracy']:.1%}): "
+            + _losses({r["domain"]: r["loss"] for r in rows})
         )
+
+
+def _losses(losses: dict[str | None, float]) -> str:
+    return ", ".join(f"{k or 'mixture'} {v:.4f}" for k, v in losses.items())
 
 
 def _differences(stored: dict[str, Any], current: dict[str, Any]) -> list[str]:
@@ -364,7 +286,7 @@ def _differences(stored: dict[str, Any], current: dict[str, Any]) -> list[str]:
         changed.append("the manifest (the split changed)")
     for group, values in current["config"].items():
         for key, value in values.items():
-            if group == "run" and key in RESUMABLE_CHANGES:
+            if group == "run" and key in RESUMABLE:
                 continue
             if stored["config"].get(group, {}).get(key) != value:
                 changed.append(f"--{key.replace('_', '-')}")

@@ -19,7 +19,9 @@ class Progress:
     run's time remaining; batch_tokens: tokens per step (all processes).
     """
 
-    def __init__(self, remaining_steps: int, batch_tokens: int, log_every: int, enabled: bool) -> None:
+    def __init__(
+        self, remaining_steps: int, batch_tokens: int, log_every: int, enabled: bool
+    ) -> None:
         self.remaining = remaining_steps
         self.batch_tokens = batch_tokens
         self.log_every = max(1, log_every)

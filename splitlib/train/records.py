@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from splitlib import storage
+from splitlib.train.phases import Branch
 
 
 def dumps_jsonl(rows: list[dict[str, Any]]) -> bytes:
@@ -62,3 +63,19 @@ def run_record(
         "wall_s": round(wall_s, 3),
         **extra,
     }
+
+
+def branch_records(
+    common: dict[str, Any], branch: Branch, losses: dict[str | None, float], wall_s: float
+) -> list[dict[str, Any]]:
+    """Records of one decayed model: a seed or baseline on every domain and the mixture,
+    a specialist on its own domain and on the mixture (its forgetting)."""
+    domains = [branch.specialist, None] if branch.kind == "spec" else list(losses)
+    extra: dict[str, Any] = {"specialist": branch.specialist} if branch.specialist else {}
+    if branch.kind == "no_split":  # pretrain_tokens is D + E; E is what the split spends
+        extra["extra_tokens"] = branch.extra_tokens
+    return [
+        run_record(common, branch.kind, d, losses[d], branch.pretrain_tokens,
+                   branch.special_tokens, branch.decay_tokens, wall_s, **extra)
+        for d in domains
+    ]  # fmt: skip

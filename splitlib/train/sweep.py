@@ -46,20 +46,39 @@ class Preset:
 
 
 PRESETS: dict[str, Preset] = {
-    "smoke": Preset(("10k", "30k"), (0,), (2.0, 4.0), (2048, 4096), 64, 8,
-                    "minutes on a laptop CPU; shows the loop works; a law fitted to it "
-                    "is NOT identified (2 sizes, 1 seed, 4 tokens per parameter)"),
-    "cpu": Preset(("10k", "30k", "100k", "300k"), (0, 1), (5.0, 10.0, 20.0),
-                  (4096, 16384, 65536), 128, 16,
-                  "hours on a laptop CPU: 4 sizes of 10k-300k non-embedding parameters, "
-                  "2 seeds, D up to 20 tokens per parameter (6M tokens at 300k); "
-                  "made for a split with a vocabulary of at most 2k tokens"),
-    "gpu": Preset(("1m", "3m", "10m", "30m", "85m"), (0, 1), (5.0, 10.0, 20.0),
-                  (8192, 65536, 524288), 512, 16,
-                  "one GPU: 5 sizes up to 85M non-embedding parameters, 2 seeds, D up to "
-                  "20 tokens per parameter (1.7B tokens at 85m: the split must hold "
-                  "enough unique tokens, or the seed repeats data)"),
-}  # fmt: skip
+    "smoke": Preset(
+        ("10k", "30k"),
+        (0,),
+        (2.0, 4.0),
+        (2048, 4096),
+        64,
+        8,
+        "minutes on a laptop CPU; shows the loop works; a law fitted to it "
+        "is NOT identified (2 sizes, 1 seed, 4 tokens per parameter)",
+    ),
+    "cpu": Preset(
+        ("10k", "30k", "100k", "300k"),
+        (0, 1),
+        (5.0, 10.0, 20.0),
+        (4096, 16384, 65536),
+        128,
+        16,
+        "hours on a laptop CPU: 4 sizes of 10k-300k non-embedding parameters, "
+        "2 seeds, D up to 20 tokens per parameter (6M tokens at 300k); "
+        "made for a split with a vocabulary of at most 2k tokens",
+    ),
+    "gpu": Preset(
+        ("1m", "3m", "10m", "30m", "85m"),
+        (0, 1),
+        (5.0, 10.0, 20.0),
+        (8192, 65536, 524288),
+        512,
+        16,
+        "one GPU: 5 sizes up to 85M non-embedding parameters, 2 seeds, D up to "
+        "20 tokens per parameter (1.7B tokens at 85m: the split must hold "
+        "enough unique tokens, or the seed repeats data)",
+    ),
+}
 
 
 def identifiability(sizes: list[str], seeds: list[int], tokens_per_param: list[float]) -> str:
@@ -86,18 +105,38 @@ def sweep_parser() -> argparse.ArgumentParser:
     groups = {k: v for k, v in GROUPS.items() if k not in ("model", "budget")}
     p = parser("splitlib sweep", groups, required=("manifest", "out"))
     p.description = __doc__.split("\n\n")[0]
-    p.epilog = __doc__.split("\n\n", 2)[2] + "\n\npresets:\n" + "\n".join(
-        f"  {name}: {preset.about}" for name, preset in PRESETS.items()
+    p.epilog = (
+        __doc__.split("\n\n", 2)[2]
+        + "\n\npresets:\n"
+        + "\n".join(f"  {name}: {preset.about}" for name, preset in PRESETS.items())
     )
     g = p.add_argument_group("Grid (each option overrides the preset's)")
-    g.add_argument("--preset", choices=list(PRESETS), default="smoke", help="the grid to start from (default: smoke)")
-    g.add_argument("--sizes", type=parse_list, metavar="NAMES", help="model sizes, comma-separated ladder names")
+    g.add_argument(
+        "--preset",
+        choices=list(PRESETS),
+        default="smoke",
+        help="the grid to start from (default: smoke)",
+    )
+    g.add_argument(
+        "--sizes",
+        type=parse_list,
+        metavar="NAMES",
+        help="model sizes, comma-separated ladder names",
+    )
     g.add_argument("--seeds", type=parse_int_list, metavar="INTS", help="seeds, comma-separated")
-    g.add_argument("--tokens-per-param", type=lambda t: [float(x) for x in parse_list(t)], metavar="RATIOS",
-                   help="D of each size as tokens per non-embedding parameter, comma-separated")
-    g.add_argument("--special-tokens", type=parse_token_list, metavar="TOKENS",
-                   help="D' values in tokens, comma-separated (e.g. 4k,16k,64k), for every domain")
-    return p  # fmt: skip
+    g.add_argument(
+        "--tokens-per-param",
+        type=lambda t: [float(x) for x in parse_list(t)],
+        metavar="RATIOS",
+        help="D of each size as tokens per non-embedding parameter, comma-separated",
+    )
+    g.add_argument(
+        "--special-tokens",
+        type=parse_token_list,
+        metavar="TOKENS",
+        help="D' values in tokens, comma-separated (e.g. 4k,16k,64k), for every domain",
+    )
+    return p
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,8 +168,10 @@ def main(argv: list[str] | None = None) -> int:
             config = dataclasses.replace(
                 base,
                 model=dataclasses.replace(base.model, model=name),
-                run=dataclasses.replace(base.run, seed=seed, out=storage.join(sweep_out, f"{name}-seed{seed}")),
-            )  # fmt: skip
+                run=dataclasses.replace(
+                    base.run, seed=seed, out=storage.join(sweep_out, f"{name}-seed{seed}")
+                ),
+            )
             print(f"sweep: model {name}, seed {seed} -> {config.run.out}", file=sys.stderr)
             try:
                 train(config, budget)

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from scaling_synth import TRUE
 
+from splitlib.errors import UserError
 from splitlib.scaling.allocate import DomainBudget, compute_optimal, optimal_split
 from splitlib.scaling.law import Law
 
@@ -106,3 +107,9 @@ def test_compute_optimal_closed_form_agrees_with_numeric_minimum():
     assert co.n_params * co.tokens * 6 == pytest.approx(5.76e23)
     # with these published fits the optimum is ~3.5e10 parameters (Hoffmann et al., approach 3)
     assert 2e10 < co.n_params < 6e10
+
+
+def test_limits_that_leave_no_split_are_a_user_error():
+    law = Law("interaction", TRUE["interaction"])
+    with pytest.raises(UserError, match="the data limits leave no allowed split"):
+        optimal_split(law, N, T, [DomainBudget("code", max_tokens=3e9)], pretrain_max=1e6)

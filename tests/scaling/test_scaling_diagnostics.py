@@ -53,14 +53,17 @@ def test_a_size_effect_buried_in_noise_is_not_identified():
 
 
 def test_a_parameter_on_its_bound_is_flagged():
-    params = {**BASE, "E": {"code": 0.0, "law": 1.9}}  # no irreducible loss for code
+    # losses for code fall below what any irreducible loss E >= 0 allows
+    params = {**BASE, "E": {"code": -0.5, "law": 1.9}}
     runs = make_runs("chinchilla", params, noise=0.002, special=(0.0,))
     result = fit_law(runs, FitConfig(form="chinchilla", bootstrap=0))
     bounds = result.diagnostics.on_bounds
     assert bounds == [
         {"param": "E", "domain": "code", "bound": "lower", "value": 0.0, "unit": "nats"}
     ]
-    assert any("E for code ended on its lower bound (0 nats)" in w for w in result.diagnostics.warnings)
+    assert any(
+        "E for code ended on its lower bound (0 nats)" in w for w in result.diagnostics.warnings
+    )
 
 
 def test_seed_noise_is_the_pooled_spread_of_repeated_configurations():

@@ -5,7 +5,7 @@ import pytest
 from scaling_synth import TRUE
 
 from splitlib.errors import UserError
-from splitlib.scaling.fit import _Objective, _grid, make_layout, reference_of
+from splitlib.scaling.fit import _grid, _Objective, make_layout, reference_of
 from splitlib.scaling.forms import FORMS, Reference, get_form
 from splitlib.scaling.law import Law, law_from_document
 from splitlib.scaling.runs import Runs

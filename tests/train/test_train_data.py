@@ -3,6 +3,7 @@ seeded order, exact resume positions, exact replay fraction, verified checksums.
 
 import shutil
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,17 +22,21 @@ from splitlib.train.data import (
 SEQ = 64
 
 
+def _vocab(run):
+    return read_manifest(run)["tokenizer"]["vocab_size"]
+
+
 def _stream(run, set_name="domain", domain="kjv-bible", seed=0, name=None, position=None):
     manifest = read_manifest(run)
     shards = split_shards(run, manifest, set_name, domain)
-    return PackedStream(shards, SEQ, 0, 512, seed, name or f"{set_name}={domain}", position)
+    return PackedStream(shards, SEQ, 0, _vocab(run), seed, name or f"{set_name}={domain}", position)
 
 
 def _docs(run, set_name="domain", domain="kjv-bible"):
     manifest = read_manifest(run)
     out = []
     for shard in split_shards(run, manifest, set_name, domain):
-        docs = token_documents(read_shard(shard, ["token_ids"]), 512, shard.url)
+        docs = token_documents(read_shard(shard, ["token_ids"]), _vocab(run), shard.url)
         out += [tuple(docs.doc(i).tolist()) for i in range(len(docs))]
     return out
 
@@ -84,9 +89,10 @@ def test_checksum_mismatch_is_one_clear_error(split_run, tmp_path):
     run = str(tmp_path / "copy")
     shutil.copytree(split_run, run)
     shard = split_shards(run, read_manifest(run), "mixture")[0]
-    data = bytearray(open(shard.url, "rb").read())
+    path = Path(shard.url)
+    data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0xFF
-    open(shard.url, "wb").write(bytes(data))
+    path.write_bytes(bytes(data))
     with pytest.raises(UserError, match="checksum mismatch for shard .*part-00000.parquet"):
         read_shard(shard, ["token_ids"])
 
@@ -99,7 +105,7 @@ def test_token_ids_outside_the_vocabulary_are_refused(split_run):
 
 def test_validation_reads_whole_documents_up_to_the_cap(split_run):
     manifest = read_manifest(split_run)
-    docs = validation_documents(split_run, manifest, "python-docs", 512, 1000)
+    docs = validation_documents(split_run, manifest, "python-docs", _vocab(split_run), 1000)
     sizes = [len(d.ids) for d in docs]
     assert sum(sizes[:-1]) < 1000 <= sum(sizes)
     assert {d.domain for d in docs} == {"python-docs"} and all(d.text for d in docs)

@@ -2,6 +2,7 @@
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -20,13 +21,17 @@ def _train(capsys, *args):
 
 
 def test_missing_manifest(capsys, tmp_path):
-    code, lines, err = _train(capsys, "--manifest", str(tmp_path), "--model", "10k", "--out", str(tmp_path / "o"))
+    code, lines, err = _train(
+        capsys, "--manifest", str(tmp_path), "--model", "10k", "--out", str(tmp_path / "o")
+    )
     assert code == 2 and len(lines) == 1 and "Traceback" not in err
     assert "no manifest.json" in lines[0] and "not a committed split run" in lines[0]
 
 
 def test_unknown_model_size(capsys, split_run, tmp_path):
-    code, lines, _ = _train(capsys, "--manifest", split_run, "--model", "7b", "--out", str(tmp_path))
+    code, lines, _ = _train(
+        capsys, "--manifest", split_run, "--model", "7b", "--out", str(tmp_path)
+    )
     assert code == 2 and len(lines) == 1 and "unknown model size '7b'" in lines[0]
 
 
@@ -35,14 +40,31 @@ def test_unknown_model_size(capsys, split_run, tmp_path):
     [["--domains", "kjv-bible,klingon"], ["--special-tokens", "klingon=1k,kjv-bible=1k"]],
 )
 def test_domain_not_in_the_manifest(capsys, split_run, tmp_path, args):
-    code, lines, _ = _train(capsys, "--manifest", split_run, "--model", "10k", "--out", str(tmp_path),
-                            "--pretrain-tokens", "1k", "--special-tokens", "1k", *args)  # fmt: skip
+    code, lines, _ = _train(
+        capsys,
+        "--manifest",
+        split_run,
+        "--model",
+        "10k",
+        "--out",
+        str(tmp_path),
+        "--pretrain-tokens",
+        "1k",
+        "--special-tokens",
+        "1k",
+        *args,
+    )
     assert code == 2 and len(lines) == 1
-    assert "domain 'klingon' not" in lines[0] and "known: kjv-bible, python-docs, wikibooks-recipes" in lines[0]
+    assert (
+        "domain 'klingon' not" in lines[0]
+        and "known: kjv-bible, python-docs, wikibooks-recipes" in lines[0]
+    )
 
 
 def test_no_budget_and_no_plan(capsys, split_run, tmp_path):
-    code, lines, _ = _train(capsys, "--manifest", split_run, "--model", "10k", "--out", str(tmp_path))
+    code, lines, _ = _train(
+        capsys, "--manifest", split_run, "--model", "10k", "--out", str(tmp_path)
+    )
     assert code == 2 and len(lines) == 1 and "no token budget" in lines[0]
 
 
@@ -50,17 +72,40 @@ def test_shard_checksum_mismatch(capsys, split_run, tmp_path):
     run = str(tmp_path / "split")
     shutil.copytree(split_run, run)
     for shard in split_shards(run, read_manifest(run), "mixture"):
-        data = bytearray(open(shard.url, "rb").read())
+        path = Path(shard.url)
+        data = bytearray(path.read_bytes())
         data[100] ^= 0xFF
-        open(shard.url, "wb").write(bytes(data))
-    code, lines, err = _train(capsys, "--manifest", run, "--model", "10k", "--out", str(tmp_path / "o"),
-                              "--pretrain-tokens", "1k", "--special-tokens", "1k")  # fmt: skip
+        path.write_bytes(bytes(data))
+    code, lines, err = _train(
+        capsys,
+        "--manifest",
+        run,
+        "--model",
+        "10k",
+        "--out",
+        str(tmp_path / "o"),
+        "--pretrain-tokens",
+        "1k",
+        "--special-tokens",
+        "1k",
+    )
     assert code == 2 and len(lines) == 1 and "Traceback" not in err
     assert "checksum mismatch for shard" in lines[0] and "data/mixture/part-0000" in lines[0]
 
 
 def test_out_with_a_run_needs_resume(capsys, split_run, tmp_path):
     (tmp_path / "config.json").write_text(json.dumps({"config": {}}))
-    code, lines, _ = _train(capsys, "--manifest", split_run, "--model", "10k", "--out", str(tmp_path),
-                            "--pretrain-tokens", "1k", "--special-tokens", "1k")  # fmt: skip
+    code, lines, _ = _train(
+        capsys,
+        "--manifest",
+        split_run,
+        "--model",
+        "10k",
+        "--out",
+        str(tmp_path),
+        "--pretrain-tokens",
+        "1k",
+        "--special-tokens",
+        "1k",
+    )
     assert code == 2 and "already holds a training run: pass --resume" in lines[0]

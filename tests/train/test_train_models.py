@@ -4,7 +4,14 @@ import pytest
 import torch
 
 from splitlib.errors import UserError
-from splitlib.train.models import LADDER, build_model, count_params, describe, llama_config, model_size
+from splitlib.train.models import (
+    LADDER,
+    build_model,
+    count_params,
+    describe,
+    llama_config,
+    model_size,
+)
 
 
 def test_ladder_spans_tiny_to_one_billion_non_embedding_parameters():
@@ -36,7 +43,7 @@ def test_same_seed_same_weights_and_caller_rng_untouched():
     torch.manual_seed(123)
     a, b = build_model(config, seed=7), build_model(config, seed=7)
     assert torch.rand(1) == before
-    assert all(torch.equal(x, y) for x, y in zip(a.parameters(), b.parameters()))
+    assert all(torch.equal(x, y) for x, y in zip(a.parameters(), b.parameters(), strict=True))
 
 
 def test_unknown_size_is_one_clear_error():

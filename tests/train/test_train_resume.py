@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -14,14 +15,32 @@ from safetensors.torch import load_file
 
 from splitlib.cli import main
 
-ARGS = ["--model", "30k", "--seq-len", "64", "--batch-seqs", "8", "--threads", "1",
-        "--eval-tokens", "2k", "--pretrain-tokens", "24k", "--special-tokens", "6k",
-        "--domains", "kjv-bible,python-docs", "--log-every", "5"]  # fmt: skip
+ARGS = [
+    "--model",
+    "30k",
+    "--seq-len",
+    "64",
+    "--batch-seqs",
+    "8",
+    "--threads",
+    "1",
+    "--eval-tokens",
+    "2k",
+    "--pretrain-tokens",
+    "24k",
+    "--special-tokens",
+    "6k",
+    "--domains",
+    "kjv-bible,python-docs",
+    "--log-every",
+    "5",
+]
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
 
 
 def _without_wall(path):
-    return [{k: v for k, v in json.loads(line).items() if k != "wall_s"} for line in open(path)]
+    lines = Path(path).read_text().splitlines()
+    return [{k: v for k, v in json.loads(line).items() if k != "wall_s"} for line in lines]
 
 
 def _finals(out):
@@ -38,7 +57,16 @@ def test_interrupt_then_resume_gives_the_uninterrupted_weights(split_run, tmp_pa
     reference, resumed = str(tmp_path / "reference"), str(tmp_path / "resumed")
     assert main(["train", *ARGS, "--manifest", split_run, "--out", reference]) == 0
 
-    command = [sys.executable, "-m", "splitlib.train", *ARGS, "--manifest", split_run, "--out", resumed]
+    command = [
+        sys.executable,
+        "-m",
+        "splitlib.train",
+        *ARGS,
+        "--manifest",
+        split_run,
+        "--out",
+        resumed,
+    ]
     proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=ENV)
     for line in proc.stderr:  # stop in the middle of the seed's stable phase
         if line.startswith("[seed] step 15/"):
@@ -65,11 +93,11 @@ def test_resume_of_a_finished_run_trains_nothing_and_keeps_records(split_run, tm
     out = str(tmp_path / "run")
     args = ["train", *ARGS, "--domains", "kjv-bible", "--manifest", split_run, "--out", out]
     assert main(args) == 0
-    before = open(f"{out}/runs.jsonl").read()
+    before = Path(f"{out}/runs.jsonl").read_text()
     capsys.readouterr()
     assert main([*args, "--resume"]) == 0
     assert not re.search(r"\] step \d+/", capsys.readouterr().err)  # no training step ran
-    assert open(f"{out}/runs.jsonl").read() == before
+    assert Path(f"{out}/runs.jsonl").read_text() == before
     # a resume that changes the training is refused, not silently mixed
     assert main([*args, "--resume", "--lr", "0.001"]) == 2
     assert "--resume with different settings" in capsys.readouterr().err

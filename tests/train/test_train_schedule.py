@@ -35,7 +35,12 @@ def test_plan_shares_one_seed_trunk_across_d_and_baselines():
     plan = make_plan([8192, 16384], {"a": [2048], "b": [2048]}, None, 512, 0.2)
     seed = plan.trunks[0]
     # D = 16 and 32 steps; baseline E = 2 x 4 steps with round(0.2 x 8) = 2 of decay inside
-    assert (seed.name, seed.start_step, seed.end_step, seed.marks) == ("seed", 0, 38, (16, 22, 32, 38))
+    assert (seed.name, seed.start_step, seed.end_step, seed.marks) == (
+        "seed",
+        0,
+        38,
+        (16, 22, 32, 38),
+    )
     by_name = {b.name: b for b in plan.branches}
     assert by_name["seed-D8192"].mark == 16 and by_name["seed-D8192"].decay_steps == 3
     assert by_name["seed-D8192"].pretrain_tokens == 19 * 512
