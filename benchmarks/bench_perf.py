@@ -193,6 +193,16 @@ def measure(repeats: int, spark: bool, dsir: bool) -> tuple[list[list], list[str
             flush=True,
         )
     med = {k: median(v) for k, v in timings.items()}
+    # on a shared machine load shifts between passes: also the median of each repeat's own ratio
+    paired = {
+        "tokenization": ("tok_split", "tok_raw", tok_mb, tok_mb),
+        "features vs naive": ("features", "naive", mb, naive_mb),
+        "relevance vs naive": ("relevance", "naive", mb, naive_mb),
+    }
+    per_repeat = {
+        name: median([(sa / ta) / (sb / tb) for ta, tb in zip(timings[a], timings[b], strict=True)])
+        for name, (a, b, sa, sb) in paired.items()
+    }
     size = {
         "read_raw": file_mb,
         "read_split": file_mb,
@@ -236,6 +246,11 @@ def measure(repeats: int, spark: bool, dsir: bool) -> tuple[list[list], list[str
             "≥ 10",
         ],
     ]
+    notes.append(
+        "Median of the per-repeat ratios: "
+        + ", ".join(f"{k} {v:.2f}" for k, v in per_repeat.items())
+        + "."
+    )
     notes.append(
         "Seconds (median of "
         + str(repeats)

@@ -47,8 +47,9 @@ def get_spark(cfg: SparkConfig, app_name: str = "splitlib"):
     check_java()
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     builder = SparkSession.builder.appName(app_name)
-    submitted = "spark.master" in os.environ.get("PYSPARK_SUBMIT_ARGS", "") or os.environ.get(
-        "SPARK_MASTER"
+    # under spark-submit the JVM already runs and knows its master: do not override it
+    submitted = "PYSPARK_GATEWAY_PORT" in os.environ or "--master" in os.environ.get(
+        "PYSPARK_SUBMIT_ARGS", ""
     )
     if cfg.master:
         builder = builder.master(cfg.master)

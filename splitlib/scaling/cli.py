@@ -170,6 +170,10 @@ def _pct(x: float | None) -> str:
     return "-" if x is None else f"{100 * x:.2f}%"
 
 
+def _r2(x: float | None) -> str:
+    return "-" if x is None else f"{x:.3f}"
+
+
 def format_fit_summary(result: LawFit, source: str) -> str:
     """The printed summary of a fit: candidates, choice, parameters, diagnostics."""
     doc = result.document
@@ -188,9 +192,9 @@ def format_fit_summary(result: LawFit, source: str) -> str:
         ho = c["held_out"] or {}
         naive, form_on = ho.get("naive"), ho.get("form_on_naive")
         lines.append(
-            f"{c['form']:<12} {c['parameters']:>6} {c['in_sample']['r2']:>7.3f} "
+            f"{c['form']:<12} {c['parameters']:>6} {_r2(c['in_sample']['r2']):>7} "
             f"{_pct(c['in_sample']['mre']):>7} {_pct(ho.get('form', {}).get('mre')):>8} "
-            f"{ho.get('form', {}).get('r2', float('nan')):>7.3f} "
+            f"{_r2(ho.get('form', {}).get('r2')):>7} "
             f"{_pct(naive and naive['mre']):>7} {_pct(form_on and form_on['mre']):>7}"
         )
     lines += [

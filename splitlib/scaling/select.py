@@ -25,7 +25,7 @@ class Score:
 
     runs: int
     mre: float
-    r2: float
+    r2: float | None  # None when the observed losses do not vary
     rmse_log: float
 
 
@@ -35,7 +35,7 @@ def score(pred: np.ndarray, obs: np.ndarray) -> Score:
     return Score(
         len(obs),
         float(np.mean(np.abs(resid) / obs)),
-        float(1.0 - np.sum(resid**2) / total) if total > 0 else float("nan"),
+        float(1.0 - np.sum(resid**2) / total) if total > 0 else None,
         float(np.sqrt(np.mean((np.log(pred) - np.log(obs)) ** 2))),
     )
 

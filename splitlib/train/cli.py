@@ -32,6 +32,7 @@ from splitlib.train.devices import start_runtime, stop_runtime
 from splitlib.train.loop import TrainingInterrupted
 from splitlib.train.pipeline import Pipeline
 from splitlib.train.resolve import Budget, resolve
+from splitlib.train.summary import summary
 
 GROUPS = {
     "data": DataArgs,
@@ -73,63 +74,10 @@ def train(config: TrainConfig, budget: Budget | None = None) -> list[dict[str, A
         setup = resolve(config, runtime.world_size, budget)
         records = Pipeline(setup, runtime).run()
         if runtime.is_main:
-            print(summary(records), file=sys.stderr)
+            print(summary(records), flush=True)
         return records
     finally:
         stop_runtime(runtime)
-
-
-def summary(records: list[dict[str, Any]]) -> str:
-    """Domain losses of seed, no-split baseline, specialist and routed serving, and each
-    specialist's mixture loss beside the seed's (forgetting), for each (D, D')."""
-    lines = []
-    specs = [r for r in records if r["kind"] == "spec" and r["domain"]]
-    for key in sorted({(r["pretrain_tokens"], r["special_tokens"]) for r in specs}):
-        d, s = key
-        group = [r for r in specs if (r["pretrain_tokens"], r["special_tokens"]) == key]
-        seed = {
-            r["domain"]: r["loss"]
-            for r in records
-            if r["kind"] == "seed_decay" and r["pretrain_tokens"] - r["decay_tokens"] == d
-        }
-        # the baseline with the split's extra compute, else one with D' extra tokens
-        bases = [
-            r
-            for r in records
-            if r["kind"] == "no_split" and r["pretrain_tokens"] - r["extra_tokens"] == d
-        ]
-        extras = {r["extra_tokens"] for r in bases}
-        extra = s * len(group) if s * len(group) in extras else s
-        base = {r["domain"]: r["loss"] for r in bases if r["extra_tokens"] == extra}
-        routed = {
-            r["domain"]: r["loss"]
-            for r in records
-            if r["kind"] == "routed" and r["pretrain_tokens"] == d and r["special_tokens"] == s
-        }
-        mix = {
-            r["specialist"]: r["loss"]
-            for r in records
-            if r["kind"] == "spec"
-            and r["domain"] is None
-            and r["pretrain_tokens"] == d
-            and r["special_tokens"] == s
-        }
-
-        def cell(table: dict, k: Any) -> str:
-            return f"{table[k]:.4f}" if k in table else "   -  "
-
-        lines += [
-            f"D = {d:,} tokens, D' = {s:,} tokens per specialist (validation loss, nats/token)",
-            f"  {'domain':<22} {'seed':>7} {'no-split':>8} {'special':>7} {'routed':>7}"
-            f"   mixture: {'seed':>7} {'special':>7}",
-        ]
-        for r in group:
-            k = r["domain"]
-            lines.append(
-                f"  {k:<22} {cell(seed, k):>7} {cell(base, k):>8} {r['loss']:>7.4f} "
-                f"{cell(routed, k):>7}            {cell(seed, None):>7} {cell(mix, k):>7}"
-            )
-    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -117,6 +117,12 @@ class BudgetArgs:
         default=None,
         metavar="TOKENS|NAME=TOKENS,...",
     )
+    plan: str | None = arg(
+        "plan.json from `splitlib plan` (local path or URL): D and D'_k when --pretrain-tokens "
+        "/ --special-tokens are not given (default: the manifest's plan)",
+        default=None,
+        metavar="URL",
+    )
     no_split_tokens: int | None = arg(
         "extra tokens of the no-split baseline, which continues the seed on the mixture "
         "(default: the sum of D' over domains, the same extra compute; 0: no baseline)",

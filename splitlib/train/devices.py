@@ -41,10 +41,12 @@ class Runtime:
             dist.barrier()
 
     def all_reduce_sum(self, tensor: torch.Tensor) -> torch.Tensor:
-        """Sum over processes, in place (a no-op for one process)."""
-        if self.distributed:
-            dist.all_reduce(tensor, op=dist.ReduceOp.SUM)
-        return tensor
+        """Sum over processes (the tensor itself for one process), on the tensor's device."""
+        if not self.distributed:
+            return tensor
+        moved = tensor.to(self.device)  # NCCL reduces GPU tensors only, gloo CPU ones
+        dist.all_reduce(moved, op=dist.ReduceOp.SUM)
+        return moved.to(tensor.device)
 
 
 def start_runtime(

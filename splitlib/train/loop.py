@@ -78,7 +78,7 @@ class Trainer:
         # DDP averages gradients over processes; scaling by world size makes the sum exact
         scale = rt.world_size / float(weights.sum())
         self.net.train()
-        total = torch.zeros((), dtype=torch.float64)
+        total = torch.zeros((), dtype=torch.float64, device=rt.device)  # no sync per micro-batch
         starts = range(0, per_rank, self.micro_batch)
         for i, start in enumerate(starts):
             x = local_x[start : start + self.micro_batch].to(rt.device)
@@ -93,14 +93,14 @@ class Trainer:
                 )
                 weighted = (token_loss.view(len(x), -1).mean(dim=1) * w).sum()
                 (weighted * scale).backward()
-            total += weighted.detach().double().cpu()
+            total += weighted.detach().double()
         if self.optim.grad_clip > 0:
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.optim.grad_clip)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
         self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
-        return float(rt.all_reduce_sum(total)) / float(weights.sum())
+        return float(rt.all_reduce_sum(total).item()) / float(weights.sum())
 
 
 class StopSignal:

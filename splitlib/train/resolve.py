@@ -5,6 +5,8 @@ about the request are raised here, before any training."""
 from __future__ import annotations
 
 import hashlib
+import json
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,8 +55,21 @@ class RunSetup:
 
 
 def budget_from_args(config: TrainConfig, manifest: dict[str, Any]) -> Budget:
-    """D and D'_k from the command line, else from the manifest's plan."""
+    """D and D'_k from the command line, else from --plan, else from the manifest's plan."""
     plan = manifest.get("plan") or {}
+    if config.budget.plan:
+        try:
+            plan = json.loads(storage.read_bytes(config.budget.plan))
+        except FileNotFoundError:
+            raise UserError(f"--plan {config.budget.plan!r} does not exist.") from None
+    n_planned = plan.get("n_params")
+    size = model_size(config.model.model)
+    if n_planned and not 0.5 <= size.non_embedding_params / n_planned <= 2:
+        print(
+            f"note: the plan is for N = {n_planned:,} non-embedding parameters, model "
+            f"{size.name} has {size.non_embedding_params:,}",
+            file=sys.stderr,
+        )
     names = manifest_lib.domain_names(manifest)
     pretrain = config.budget.pretrain_tokens or plan.get("pretrain_tokens")
     special: Any = config.budget.special_tokens
@@ -63,8 +78,8 @@ def budget_from_args(config: TrainConfig, manifest: dict[str, Any]) -> Budget:
     if not pretrain or special is None:
         raise UserError(
             "no token budget: pass --pretrain-tokens D and --special-tokens D' (for example "
-            "--pretrain-tokens 2M --special-tokens 200k), or store a plan in the manifest "
-            "with `splitlib plan`."
+            "--pretrain-tokens 2M --special-tokens 200k), or --plan plan.json from "
+            "`splitlib plan`, or a split made with a plan (splitlib run --law ...)."
         )
     if isinstance(special, int):
         special = {name: special for name in (config.data.domains or names)}

@@ -21,7 +21,7 @@ from splitlib import manifest as manifest_lib
 from splitlib import storage
 from splitlib.errors import UserError
 from splitlib.train.cli import GROUPS, config_from, parser, train
-from splitlib.train.config import parse_int_list, parse_list, parse_token_list
+from splitlib.train.config import BudgetArgs, parse_int_list, parse_list, parse_token_list
 from splitlib.train.loop import TrainingInterrupted
 from splitlib.train.models import model_size
 from splitlib.train.records import read_jsonl, write_jsonl
@@ -146,7 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     seeds = ns.seeds if ns.seeds is not None else list(preset.seeds)
     ratios = ns.tokens_per_param or list(preset.tokens_per_param)
     special = ns.special_tokens or list(preset.special_tokens)
-    ns.model, ns.pretrain_tokens, ns.special_tokens, ns.no_split_tokens = "", None, None, None
+    for f in dataclasses.fields(BudgetArgs):  # the grid, not these, sets the budgets
+        setattr(ns, f.name, None)
+    ns.model = ""
     base = config_from(ns)
     base.data.seq_len = base.data.seq_len or preset.seq_len
     base.optim.batch_seqs = base.optim.batch_seqs or preset.batch_seqs

@@ -16,6 +16,8 @@ from scaling_synth import TINY_SWEEP
 from splitlib.cli import main
 from splitlib.manifest import write_manifest
 
+pytestmark = pytest.mark.slow  # one `fit --form auto` on 196 real runs: about 10 s
+
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
