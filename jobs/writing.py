@@ -189,7 +189,7 @@ def commit(cfg, files, input_url, n_read, n_kept, reasons, result, shard_list, p
     )
     body["splitlib_version"] = __version__
     body["execution"] = execution
-    body["plan"] = make_plan(cfg, body["domains"])
+    body["plan"] = make_plan(cfg, body["domains"], body["counts"]["mixture_tokens"])
     from splitlib.report import write_report
 
     write_report(cfg.out, body)
@@ -198,7 +198,7 @@ def commit(cfg, files, input_url, n_read, n_kept, reasons, result, shard_list, p
     return manifest_mod.read_manifest(cfg.out)
 
 
-def make_plan(cfg: SplitConfig, domains: list[dict]) -> dict | None:
+def make_plan(cfg: SplitConfig, domains: list[dict], mixture_tokens: int) -> dict | None:
     plan = cfg.plan
     if not plan.law:
         return None
@@ -219,4 +219,5 @@ def make_plan(cfg: SplitConfig, domains: list[dict]) -> dict | None:
         tokens=plan.tokens,
         domains=[{"name": d["name"], "train_tokens": d["train_tokens"]} for d in domains],
         max_repeats=plan.max_repeats,
+        mixture_tokens=mixture_tokens,
     )

@@ -10,6 +10,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
+from tokenizers import Tokenizer
+
 from splitlib import manifest as manifest_lib
 from splitlib import storage
 from splitlib.errors import UserError
@@ -93,6 +95,20 @@ def budget_from_args(config: TrainConfig, manifest: dict[str, Any]) -> Budget:
     return Budget([int(pretrain)], {k: [int(v)] for k, v in special.items()}, no_split)
 
 
+def check_tokenizer(run_root: str, info: dict[str, Any]) -> None:
+    """The model's vocabulary is the split's tokenizer's: check the two agree."""
+    url = storage.join(run_root, *info["path"].split("/"))
+    try:
+        size = Tokenizer.from_str(storage.read_bytes(url).decode()).get_vocab_size()
+    except FileNotFoundError:
+        raise UserError(f"the split's tokenizer {url!r} is missing: re-run the split.") from None
+    if size != int(info["vocab_size"]):
+        raise UserError(
+            f"the manifest says vocab_size {info['vocab_size']}, the tokenizer at {url!r} has "
+            f"{size} tokens: the split is inconsistent; re-run it."
+        )
+
+
 def check_domains(asked: list[str], known: list[str], where: str) -> None:
     unknown = [d for d in asked if d not in known]
     if unknown:
@@ -115,6 +131,7 @@ def resolve(config: TrainConfig, world_size: int, budget: Budget | None = None) 
         check_domains(config.data.domains, manifest_lib.domain_names(manifest), "in the manifest")
     budget = budget or budget_from_args(config, manifest)
     tokenizer = manifest["tokenizer"]
+    check_tokenizer(run_root, tokenizer)
     seq_len = config.data.seq_len or size.seq_len
     batch_seqs = config.optim.batch_seqs or size.batch_seqs
     micro = config.optim.micro_batch or batch_seqs // world_size

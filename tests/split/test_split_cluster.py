@@ -47,6 +47,8 @@ def standalone_cluster(tmp_path):
         "SPARK_LOG_DIR": str(tmp_path),
         "SPARK_WORKER_DIR": str(tmp_path / "work"),
     }
+    master_log = (tmp_path / "master.log").open("w")  # noqa: SIM115 - open while the cluster runs
+    worker_log = (tmp_path / "worker.log").open("w")  # noqa: SIM115
     procs = [
         subprocess.Popen(
             [
@@ -60,7 +62,7 @@ def standalone_cluster(tmp_path):
                 str(ui),
             ],
             env=env,
-            stdout=open(tmp_path / "master.log", "w"),
+            stdout=master_log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
@@ -81,7 +83,7 @@ def standalone_cluster(tmp_path):
                 str(_free_port()),
             ],
             env=env,
-            stdout=open(tmp_path / "worker.log", "w"),
+            stdout=worker_log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
@@ -90,6 +92,8 @@ def standalone_cluster(tmp_path):
     for p in procs:
         os.killpg(p.pid, signal.SIGTERM)
         p.wait(timeout=60)
+    master_log.close()
+    worker_log.close()
 
 
 def test_spark_submit_on_a_standalone_cluster(standalone_cluster, tmp_path):
