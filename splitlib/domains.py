@@ -195,6 +195,8 @@ def top_terms(
 ) -> dict[int, list[tuple[str, float]]]:
     """Words most over-represented in each domain, by log-odds with an informative Dirichlet prior.
 
+    Function words ("the", "which") are left out: they say nothing about a domain.
+
     `counts[domain][word]` are word counts (e.g. over a sample). The z-score of the
     log-odds ratio of a word in the domain against all other domains ranks it.
     """
@@ -210,7 +212,7 @@ def top_terms(
         n_rest = grand - n_d
         scored = []
         for w, c_all in total.items():
-            if c_all < min_count:
+            if c_all < min_count or w in _FUNCTION_WORDS:
                 continue
             a_w = alpha0 * c_all / grand
             y_d = words.get(w, 0)
