@@ -114,8 +114,10 @@ class SplitConfig:
             (self.input.max_doc_bytes > 0, "input.max_doc_bytes must be > 0"),
             (self.select.shard_bytes >= 1 << 16, "select.shard_bytes must be at least 65536"),
             (self.domains.dims >= 8, "domains.dims must be at least 8"),
-            (self.domains.features in ("tfidf", "embedding"),
-             "domains.features must be 'tfidf' or 'embedding'"),
+            (
+                self.domains.features in ("tfidf", "embedding"),
+                "domains.features must be 'tfidf' or 'embedding'",
+            ),
             (
                 self.select.resample_tokens is None or self.select.resample_tokens > 0,
                 "select.resample_tokens must be positive",

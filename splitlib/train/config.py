@@ -146,7 +146,7 @@ class OptimArgs:
     )
     micro_batch: int | None = arg(
         "sequences per forward pass on one process; gradients accumulate up to --batch-seqs "
-        "(default: --batch-seqs / processes)",
+        "(default: the largest share of --batch-seqs / processes within 16,384 tokens)",
         int,
         default=None,
     )

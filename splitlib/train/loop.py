@@ -8,7 +8,9 @@ same for any number of processes.
 from __future__ import annotations
 
 import contextlib
+import queue
 import signal
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -126,6 +128,43 @@ class StopSignal:
             signal.signal(sig, handler)
 
 
+class Prefetch:
+    """Reads the next global batches in a background thread while a step runs. Each batch
+    comes with the stream's position after it, so a checkpoint records what was consumed,
+    not what was read ahead; the order is the stream's, so results do not change."""
+
+    def __init__(self, stream: Any, batch_seqs: int, depth: int = 2) -> None:
+        self._stream, self._batch = stream, batch_seqs
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._fill, daemon=True)
+        self._thread.start()
+
+    def _put(self, item: Any) -> None:
+        while not self._done.is_set():
+            with contextlib.suppress(queue.Full):
+                self._queue.put(item, timeout=0.1)
+                return
+
+    def _fill(self) -> None:
+        try:
+            while not self._done.is_set():
+                windows, weights = self._stream.take(self._batch)
+                self._put((windows, weights, self._stream.state()))
+        except BaseException as err:  # a bad shard: raised where the batch is wanted
+            self._put(err)
+
+    def next(self) -> tuple[np.ndarray, np.ndarray, dict]:
+        item = self._queue.get()
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    def close(self) -> None:
+        self._done.set()
+        self._thread.join()
+
+
 def run_steps(
     trainer: Trainer,
     stream: Any,
@@ -133,40 +172,42 @@ def run_steps(
     step: int,
     end_step: int,
     marks: set[int],
-    save: Callable[[int, str], None],
+    save: Callable[[int, str, dict], None],
     stop: StopSignal,
     progress: Progress,
     save_every_s: float,
-) -> int:
-    """Train from `step` to `end_step` and return it. Before the end, save(step, "mark") at
-    each mark, and save(step, "step") every `save_every_s` seconds and on a stop request
-    (then raise TrainingInterrupted); the end itself is the caller's to save."""
+) -> dict:
+    """Train from `step` to `end_step`; returns the stream position after the last batch.
+    Before the end, save(step, "mark", position) at each mark, and save(step, "step",
+    position) every `save_every_s` seconds and on a stop request (then raise
+    TrainingInterrupted); the end itself is the caller's to save."""
     rt = trainer.runtime
     last_save = time.monotonic()
-    while step < end_step:
-        windows, weights = stream.take(trainer.batch_seqs)
-        loss = trainer.step(windows, weights, schedule.lr(step))
-        step += 1
-        progress.update(step, loss, schedule.lr(step - 1))
-        # every process must agree on stopping and saving: rank 0's clock decides saves
-        flags = torch.tensor(
-            [
-                float(stop.requested),
-                float(rt.is_main and time.monotonic() - last_save >= save_every_s),
-            ]
-        )
-        stop_now, save_now = (bool(v > 0) for v in rt.all_reduce_sum(flags))
-        if step == end_step:
-            break  # the caller saves the phase's end and looks at the stop request
-        if step in marks:
-            save(step, "mark")
-        elif stop_now or save_now:
-            save(step, "step")
-        if save_now:
-            last_save = time.monotonic()
-        if stop_now:
-            raise TrainingInterrupted(f"stopped at step {step}")
-    return step
+    position = stream.state()  # before the reader thread moves the stream on
+    batches = Prefetch(stream, trainer.batch_seqs)
+    try:
+        while step < end_step:
+            windows, weights, position = batches.next()
+            loss = trainer.step(windows, weights, schedule.lr(step))
+            step += 1
+            progress.update(step, loss, schedule.lr(step - 1))
+            # every process must agree on stopping and saving: rank 0's clock decides saves
+            due = rt.is_main and time.monotonic() - last_save >= save_every_s
+            flags = rt.all_reduce_sum(torch.tensor([float(stop.requested), float(due)]))
+            stop_now, save_now = bool(flags[0] > 0), bool(flags[1] > 0)
+            if step == end_step:
+                break  # the caller saves the phase's end and looks at the stop request
+            if step in marks:
+                save(step, "mark", position)
+            elif stop_now or save_now:
+                save(step, "step", position)
+            if save_now:
+                last_save = time.monotonic()
+            if stop_now:
+                raise TrainingInterrupted(f"stopped at step {step}")
+    finally:
+        batches.close()
+    return position
 
 
 def stop_agreed(stop: StopSignal, runtime: Runtime) -> bool:

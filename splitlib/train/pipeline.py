@@ -130,13 +130,13 @@ class Pipeline:
             stream.restore(state)
         return stream
 
-    def _saver(self, phase: str, stream: Any, wall0: float) -> Callable[[int, str], None]:
-        """save(step, "mark" | "step"): a resumable checkpoint of the phase at `step`."""
+    def _saver(self, phase: str, wall0: float) -> Callable[[int, str, dict], None]:
+        """save(step, "mark" | "step", stream position): a resumable checkpoint at `step`."""
         started = time.monotonic()
 
-        def save(step: int, kind: str) -> None:
+        def save(step: int, kind: str, position: dict) -> None:
             state = {"phase": phase, "step": step, "tokens": step * self.s.batch_tokens,
-                     "stream": stream.state(), "wall_s": wall0 + time.monotonic() - started}  # fmt: skip
+                     "stream": position, "wall_s": wall0 + time.monotonic() - started}  # fmt: skip
             if self.rt.is_main:
                 ckpt.save_checkpoint(self.folder.checkpoint(phase, kind, step), self.trainer.model,
                                      state, self.trainer.optimizer,
@@ -148,21 +148,24 @@ class Pipeline:
         return save
 
     def _train(self, phase: str, stream: Any, schedule: WSD, step: int, end: int,
-               marks: set[int], wall0: float) -> tuple[float, Callable[[int, str], None]]:  # fmt: skip
-        """Steps from `step` to `end`; returns cumulative wall seconds and the phase's saver."""
+               marks: set[int], wall0: float) -> tuple[float, dict]:  # fmt: skip
+        """Steps from `step` to `end`, saving the end as a mark when it is one; returns the
+        cumulative wall seconds and the stream position at the end."""
         self.progress.lines = [m for m in self.folder.metrics(phase) if m.get("step", 0) <= step]
         self.progress.start_phase(phase, step, end)
         started = time.monotonic()
-        save = self._saver(phase, stream, wall0)
+        save = self._saver(phase, wall0)
         try:
-            run_steps(self.trainer, stream, schedule, step, end, marks, save, self.stop,
-                      self.progress, self.cfg.run.save_every_s)  # fmt: skip
+            position = run_steps(self.trainer, stream, schedule, step, end, marks, save,
+                                 self.stop, self.progress, self.cfg.run.save_every_s)  # fmt: skip
         except TrainingInterrupted:
             raise TrainingInterrupted(
                 f"interrupted in phase {phase}; its checkpoint is saved: rerun the same "
                 "command with --resume to continue."
             ) from None
-        return wall0 + time.monotonic() - started, save
+        if end in marks:
+            save(end, "mark", position)
+        return wall0 + time.monotonic() - started, position
 
     def _trunk(self, trunk: Trunk) -> None:
         done = self.folder.checkpoints(trunk.name)
@@ -179,12 +182,11 @@ class Pipeline:
         else:  # the seed, from initialization
             state, stream, step = {"wall_s": 0.0}, self._stream(trunk.stream, None), 0
         if step == trunk.end_step:  # a specialist that branches where it starts
-            self._saver(trunk.name, stream, state["wall_s"])(step, "mark")
+            self._saver(trunk.name, state["wall_s"])(step, "mark", stream.state())
         else:
             schedule = WSD(self.s.lr, self.s.plan.warmup_steps)
-            _, save = self._train(trunk.name, stream, schedule, step, trunk.end_step,
-                                  set(trunk.marks), state["wall_s"])  # fmt: skip
-            save(trunk.end_step, "mark")
+            self._train(trunk.name, stream, schedule, step, trunk.end_step, set(trunk.marks),
+                        state["wall_s"])  # fmt: skip
         self._phase_done(trunk.name)
 
     def _branch(self, branch: Branch) -> None:

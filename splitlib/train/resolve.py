@@ -95,6 +95,15 @@ def budget_from_args(config: TrainConfig, manifest: dict[str, Any]) -> Budget:
     return Budget([int(pretrain)], {k: [int(v)] for k, v in special.items()}, no_split)
 
 
+def default_micro_batch(per_process: int, seq_len: int, tokens: int = 16_384) -> int:
+    """The largest divisor of a process's share of the batch whose forward pass holds at
+    most `tokens` tokens (at least one sequence): activations and logits stay bounded."""
+    fitting = [
+        m for m in range(1, per_process + 1) if per_process % m == 0 and m * seq_len <= tokens
+    ]
+    return max(fitting, default=1)
+
+
 def check_tokenizer(run_root: str, info: dict[str, Any]) -> None:
     """The model's vocabulary is the split's tokenizer's: check the two agree."""
     url = storage.join(run_root, *info["path"].split("/"))
@@ -134,7 +143,7 @@ def resolve(config: TrainConfig, world_size: int, budget: Budget | None = None) 
     check_tokenizer(run_root, tokenizer)
     seq_len = config.data.seq_len or size.seq_len
     batch_seqs = config.optim.batch_seqs or size.batch_seqs
-    micro = config.optim.micro_batch or batch_seqs // world_size
+    micro = config.optim.micro_batch or default_micro_batch(batch_seqs // world_size, seq_len)
     if batch_seqs % world_size or (batch_seqs // world_size) % micro:
         raise UserError(
             f"--batch-seqs {batch_seqs} must split evenly over {world_size} processes "
