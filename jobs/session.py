@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 
 from splitlib.config import SparkConfig
 from splitlib.errors import UserError
@@ -60,6 +61,8 @@ def get_spark(cfg: SparkConfig, app_name: str = "splitlib"):
         return active
     check_java()
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    # Python workers run the interpreter that runs the driver, so they see the same packages
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.appName(app_name)
     # under spark-submit the JVM already runs and knows its master: do not override it
     submitted = "PYSPARK_GATEWAY_PORT" in os.environ or "--master" in os.environ.get(

@@ -15,8 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from splitlib.errors import UserError
-
 _SUFFIX = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9, "g": 10**9}
 
 
@@ -294,8 +292,3 @@ def add_group(
 
 def from_args(group_cls: type, ns: argparse.Namespace) -> Any:
     return group_cls(**{f.name: getattr(ns, f.name) for f in dataclasses.fields(group_cls)})
-
-
-def require(condition: bool, message: str) -> None:
-    if not condition:
-        raise UserError(message)

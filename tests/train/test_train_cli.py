@@ -5,7 +5,8 @@ import re
 import subprocess
 import sys
 
-from splitlib.train.cli import parser
+from splitlib.train.cli import config_from, parser
+from splitlib.train.config import TrainConfig
 from splitlib.train.sweep import sweep_parser
 
 
@@ -45,3 +46,11 @@ def test_python_dash_m_entry_point_prints_help():
         check=True,
     )
     assert out.stdout.startswith("usage: splitlib train")
+
+
+def test_config_round_trips_through_its_json_form():
+    ns = parser().parse_args(["--manifest", "s3://b/split", "--model", "30k", "--out", "o",
+                              "--special-tokens", "bible=20k,recipes=1.5M", "--replay", "0.05"])  # fmt: skip
+    config = config_from(ns)
+    assert config.budget.special_tokens == {"bible": 20_000, "recipes": 1_500_000}
+    assert TrainConfig.from_dict(config.to_dict()) == config
