@@ -150,8 +150,12 @@ def resolve(config: TrainConfig, world_size: int, budget: Budget | None = None) 
             f"and then into micro-batches of {micro} sequences."
         )
     for name in budget.special:
-        if not split_shards(run_root, manifest, "domain", name):
-            raise UserError(f"domain {name!r} has no training shards in the manifest.")
+        for set_name in ("domain", "valid"):
+            if not split_shards(run_root, manifest, set_name, name):
+                raise UserError(
+                    f"domain {name!r} has no {'training' if set_name == 'domain' else 'validation'}"
+                    " shards in the manifest: leave it out with --domains, or re-split."
+                )
     if not split_shards(run_root, manifest, "mixture"):
         raise UserError("the manifest lists no mixture shards: nothing to pretrain the seed on.")
     plan = make_plan(
