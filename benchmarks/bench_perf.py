@@ -48,7 +48,6 @@ from splitlib.config import InputConfig  # noqa: E402
 from splitlib.ngrams import from_arrow, hashed_ngrams, to_arrow  # noqa: E402
 from splitlib.reading import list_inputs, plan_tasks, read_task  # noqa: E402
 from splitlib.relevance import DomainModels, cross_entropy_difference, domain_relevance  # noqa: E402
-from splitlib.text import hash64  # noqa: E402
 from splitlib.tokenizer import encode, train_tokenizer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,10 +65,19 @@ def _mix(h: int) -> int:
     return h ^ (h >> 31)
 
 
+def _naive_word_hash(word: str) -> int:
+    """splitlib's word hash (FNV-1a over the first 64 UTF-8 bytes, length, splitmix64), in Python."""
+    data = word.encode()
+    h = 0xCBF29CE484222325
+    for byte in data[:64]:
+        h = ((h ^ byte) * 0x100000001B3) & _M64
+    return _mix(h ^ ((len(data) * _SALT) & _M64))
+
+
 def naive_features(text: str, n_buckets: int = N_BUCKETS) -> dict[int, int]:
     """The same hashed unigram+bigram counts, one document and one token at a time in Python."""
     words = [w for w in _NAIVE_SPLIT.split(text.lower()) if w]
-    hashes = [hash64(w) for w in words]
+    hashes = [_naive_word_hash(w) for w in words]
     counts: dict[int, int] = {}
     for h in hashes:
         counts[h % n_buckets] = counts.get(h % n_buckets, 0) + 1

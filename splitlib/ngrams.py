@@ -1,8 +1,9 @@
 """Hashed unigram + bigram count features, computed a whole Arrow batch at a time.
 
 Words are lower-cased runs of letters and digits. A word's hash is computed once
-per distinct word in the batch (pyarrow dictionary encoding), bigram hashes are
-mixed from the two word hashes with numpy, so there is no Python loop per token.
+per distinct word in the batch (pyarrow dictionary encoding), with FNV-1a run over
+all distinct words at once in numpy (one step per byte position), and bigram hashes
+are mixed from the two word hashes, so there is no Python loop per word or token.
 Unigrams and bigrams share one bucket space, as in DSIR.
 """
 
@@ -14,15 +15,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from splitlib.text import hash64, mix64
+from splitlib.text import mix64
 
 WORD_SPLIT = r"[^\w]+"  # what a word is, as a regex (RE2: \w is ASCII); words_of uses _WORD_BYTE
 _WORD_BYTE = np.zeros(256, dtype=bool)
 for _chars in (b"0123456789", b"abcdefghijklmnopqrstuvwxyz", b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"_"):
     _WORD_BYTE[np.frombuffer(_chars, dtype=np.uint8)] = True
 _BIGRAM_SALT = np.uint64(0x9E3779B97F4A7C15)
-_CACHE_LIMIT = 2_000_000
-_word_cache: dict[str, int] = {}
 
 
 @dataclass
@@ -39,20 +38,42 @@ class BatchNgrams:
     n_features: np.ndarray  # int64, per document
 
 
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+_HASHED_PREFIX = 64  # bytes of a word that are hashed; longer words add their length
+
+
+def word_hashes(words: pa.Array) -> np.ndarray:
+    """uint64 hash of every string: FNV-1a over its first 64 UTF-8 bytes, its length, splitmix64."""
+    if isinstance(words, pa.ChunkedArray):
+        words = words.combine_chunks()
+    n = len(words)
+    _, offset_buf, data_buf = words.buffers()
+    offsets = np.frombuffer(offset_buf, dtype=np.int32)[words.offset : words.offset + n + 1]
+    offsets = offsets.astype(np.int64)
+    data = np.frombuffer(data_buf or b"", dtype=np.uint8)
+    lengths = np.diff(offsets)
+    order = np.argsort(-lengths, kind="stable")  # longest first: the words still going are a prefix
+    sorted_lengths = lengths[order]
+    starts = offsets[:-1][order]
+    h = np.full(n, _FNV_OFFSET, dtype=np.uint64)
+    longest = int(min(sorted_lengths[0], _HASHED_PREFIX)) if n else 0
+    with np.errstate(over="ignore"):
+        for j in range(longest):
+            going = int(np.searchsorted(-sorted_lengths, -j, side="left"))  # lengths > j
+            h[:going] = (h[:going] ^ data[starts[:going] + j]) * _FNV_PRIME
+        h = mix64(h ^ (sorted_lengths.astype(np.uint64) * _BIGRAM_SALT))
+    out = np.empty(n, dtype=np.uint64)
+    out[order] = h
+    return out
+
+
 def _word_hashes(words: pa.Array) -> np.ndarray:
-    """uint64 hash of every word, computed once per distinct word."""
+    """uint64 hash of every word, computed once per distinct word of the batch."""
     encoded = pc.dictionary_encode(words)
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.combine_chunks()
-    distinct = encoded.dictionary.to_pylist()
-    if len(_word_cache) > _CACHE_LIMIT:
-        _word_cache.clear()
-    table = np.empty(len(distinct), dtype=np.uint64)
-    for j, word in enumerate(distinct):
-        h = _word_cache.get(word)
-        if h is None:
-            h = _word_cache[word] = hash64(word)
-        table[j] = h
+    table = word_hashes(encoded.dictionary)
     return table[encoded.indices.to_numpy(zero_copy_only=False)]
 
 
