@@ -12,7 +12,7 @@ def test_one_and_four_partitions_give_identical_output(spark, tmp_path):
     from jobs.pipeline import run_split
     from splitlib.config import build
 
-    corpus = write_jsonl(tmp_path / "corpus.jsonl", subset(80))
+    corpus = write_jsonl(tmp_path / "corpus.jsonl", subset(50))
     manifests = []
     for partitions in (1, 4):
         cfg = build(
@@ -31,4 +31,4 @@ def test_one_and_four_partitions_give_identical_output(spark, tmp_path):
     strip = lambda m: {k: v for k, v in m.items() if k not in ("execution", "config", "input_url")}  # noqa: E731
     assert strip(one) == strip(four)
     assert [s["sha256"] for s in one["shards"]] == [s["sha256"] for s in four["shards"]]
-    assert one["counts"]["read"] == 7 * 80
+    assert one["counts"]["read"] == 7 * 50
