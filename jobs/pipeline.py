@@ -22,7 +22,11 @@ from splitlib.reading import DUPLICATE_ID, DUPLICATE_TEXT, list_inputs, plan_tas
 from udfs.read import RECORDS_DDL, reader
 
 TWO63 = float(2**63)
-PERSIST = StorageLevel.MEMORY_AND_DISK
+
+
+def persist_level(cfg: SplitConfig) -> StorageLevel:
+    """The storage level of the job's cached DataFrames (spark.storage_level)."""
+    return getattr(StorageLevel, cfg.spark.storage_level)
 
 
 def with_columns(df: DataFrame, ddl: str) -> StructType:
@@ -77,7 +81,7 @@ def run_split(cfg: SplitConfig, overwrite: bool = False, spark: SparkSession | N
     )
     read_fn = reader(cfg.input, cfg.seed, cfg.features.batch_records, cfg.features.batch_bytes)
     records = task_df.mapInArrow(read_fn, RECORDS_DDL).repartition(partitions, "file", "offset")
-    checked = mark_duplicates(records).persist(PERSIST)
+    checked = mark_duplicates(records).persist(persist_level(cfg))
     reasons = {r["reason"]: r["count"] for r in checked.groupBy("reason").count().collect()}
     n_read = sum(reasons.values())
     n_kept = reasons.pop(None, 0)
@@ -87,7 +91,7 @@ def run_split(cfg: SplitConfig, overwrite: bool = False, spark: SparkSession | N
             f"no valid documents in {input_url!r} ({n_read} records read, all quarantined: "
             f"{reasons}). Check input.text_field (now {cfg.input.text_field!r})."
         )
-    quarantine = checked.filter(F.col("reason").isNotNull()).persist(PERSIST)
+    quarantine = checked.filter(F.col("reason").isNotNull()).persist(persist_level(cfg))
     good = checked.filter(F.col("reason").isNull()).drop("reason", "detail", "raw")
 
     result = stages.run_stages(spark, cfg, good, n_kept, bundled, progress)

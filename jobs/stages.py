@@ -10,7 +10,7 @@ import numpy as np
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
-from jobs.pipeline import PERSIST, unit_col, with_columns
+from jobs.pipeline import persist_level, unit_col, with_columns
 from splitlib import storage
 from splitlib.config import SplitConfig
 from splitlib.divergence import domain_divergences
@@ -114,7 +114,7 @@ def run_stages(
     ddl = FEATURES_DDL + (", " + EMBEDDING_DDL if embeddings else "")
     feats = good.mapInArrow(
         featurizer(tok_json, n_buckets, embeddings), with_columns(good, ddl)
-    ).persist(PERSIST)
+    ).persist(persist_level(cfg))
     totals = feats.agg(
         F.count("*").alias("docs"), F.sum("n_tokens").alias("tokens"), F.sum("bytes").alias("bytes")
     ).first()
@@ -158,7 +158,7 @@ def run_stages(
         .repartition(1)
         .sortWithinPartitions("key")
     )
-    sample = sample.persist(PERSIST)
+    sample = sample.persist(persist_level(cfg))
     n_sample = sample.count()
     if n_sample < 2 * k:
         raise UserError(
@@ -261,7 +261,7 @@ def run_stages(
     divergences = domain_divergences(domain_counts, cfg.select.smoothing)
     models = DomainModels.from_counts(domain_counts, cfg.select.smoothing)
     final = assigned.mapInArrow(scorer(models), with_columns(assigned, RELEVANCE_DDL)).persist(
-        PERSIST
+        persist_level(cfg)
     )
 
     amb = cfg.domains.ambiguous_margin
@@ -307,7 +307,7 @@ def run_stages(
             F.when((split == "train") & (F.col("relevance_best") < threshold), "pruned").otherwise(
                 split
             ),
-        ).persist(PERSIST)
+        ).persist(persist_level(cfg))
     contaminated = (
         final.filter(F.col("split") == "valid")
         .select("text_hash")

@@ -88,6 +88,8 @@ class PlanConfig:
 class SparkConfig:
     master: str | None = None  # None: local[*], or what spark-submit gave
     log_level: str = "WARN"
+    # how intermediate DataFrames are cached: DISK_ONLY keeps executor heaps flat as corpora grow
+    storage_level: str = "DISK_ONLY"
     conf: dict[str, str] = field(default_factory=dict)
 
 
@@ -114,6 +116,11 @@ class SplitConfig:
             (self.input.max_doc_bytes > 0, "input.max_doc_bytes must be > 0"),
             (self.select.shard_bytes >= 1 << 16, "select.shard_bytes must be at least 65536"),
             (self.domains.dims >= 8, "domains.dims must be at least 8"),
+            (
+                self.spark.storage_level
+                in ("MEMORY_AND_DISK", "DISK_ONLY", "MEMORY_AND_DISK_DESER"),
+                "spark.storage_level must be MEMORY_AND_DISK, MEMORY_AND_DISK_DESER or DISK_ONLY",
+            ),
             (
                 self.domains.features in ("tfidf", "embedding"),
                 "domains.features must be 'tfidf' or 'embedding'",

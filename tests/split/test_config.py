@@ -39,6 +39,7 @@ def test_toml_and_yaml_files_then_overrides(tmp_path):
         ("select.valid_fraction=0.9", "valid_fraction must be in"),
         ("domains.k=1", "at least 2 domains"),
         ("novalue", "--set takes key=value"),
+        ("spark.storage_level=RAM", "spark.storage_level must be"),
     ],
 )
 def test_bad_values_are_user_errors(override, message):
