@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 
-import numpy as np
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
@@ -143,7 +142,3 @@ def shard_count(size_bytes: int, shard_bytes: int) -> int:
 
 def unit_col(col: str = "key"):
     return F.col(col).cast("double") / F.lit(TWO63)
-
-
-def np_from_rows(rows, k: int) -> np.ndarray:
-    return np.array(rows, dtype=np.float64).reshape(k, -1)

@@ -188,8 +188,3 @@ def from_arrow(buckets: pa.ListArray, counts: pa.ListArray) -> BatchNgrams:
     rows = np.repeat(np.arange(n_docs), np.diff(offsets))
     totals = np.bincount(rows, weights=c, minlength=n_docs).astype(np.int64)
     return BatchNgrams(offsets, b, c, totals)
-
-
-def document_rows(ngrams: BatchNgrams) -> np.ndarray:
-    """For every stored (bucket, count) entry, the index of its document."""
-    return np.repeat(np.arange(len(ngrams.offsets) - 1), np.diff(ngrams.offsets))

@@ -1,7 +1,7 @@
 """Text normalization and stable hashing.
 
 Every random choice in splitlib (sampling, hold-out, shard assignment, resampling
-keys) derives from `doc_hash(id, seed)`, never from `rand()` or partition order,
+keys) derives from `doc_hashes(ids, seed)`, never from `rand()` or partition order,
 so outputs do not depend on partitions, cores or executors.
 """
 
@@ -29,10 +29,6 @@ def hash64(data: str | bytes, seed: int = 0) -> int:
         data = data.encode("utf-8", "surrogatepass")
     digest = hashlib.blake2b(data, digest_size=8, salt=seed.to_bytes(16, "little", signed=True))
     return int.from_bytes(digest.digest(), "little") & _MASK63
-
-
-def doc_hash(doc_id: str, seed: int) -> int:
-    return hash64(doc_id, seed)
 
 
 def doc_hashes(ids: Iterable[str], seed: int) -> np.ndarray:
