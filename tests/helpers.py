@@ -15,6 +15,10 @@ def _bundled() -> tuple[str, ...]:
         return tuple(f)
 
 
+# the smallest model and batch the training tests use: seconds per run on one CPU thread
+TINY_MODEL = ["--model", "30k", "--seq-len", "64", "--batch-seqs", "8", "--threads", "1"]
+
+
 def bundled_records() -> list[dict]:
     return [json.loads(line) for line in _bundled()]
 

@@ -8,18 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import TINY_MODEL
 
 from splitlib.cli import main
 
 ARGS = [
-    "--model",
-    "30k",
-    "--seq-len",
-    "64",
-    "--batch-seqs",
-    "8",
-    "--threads",
-    "1",
+    *TINY_MODEL,
     "--eval-tokens",
     "2k",
     "--pretrain-tokens",

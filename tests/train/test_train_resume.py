@@ -11,19 +11,13 @@ from pathlib import Path
 
 import pytest
 import torch
+from helpers import TINY_MODEL
 from safetensors.torch import load_file
 
 from splitlib.cli import main
 
 ARGS = [
-    "--model",
-    "30k",
-    "--seq-len",
-    "64",
-    "--batch-seqs",
-    "8",
-    "--threads",
-    "1",
+    *TINY_MODEL,
     "--eval-tokens",
     "2k",
     "--pretrain-tokens",

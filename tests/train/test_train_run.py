@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import TINY_MODEL
 
 from splitlib.cli import main
 from splitlib.manifest import read_manifest
@@ -16,14 +17,7 @@ from splitlib.train.resolve import Budget
 
 DOMAINS = ["kjv-bible", "python-docs", "wikibooks-recipes"]
 SMALL = [
-    "--model",
-    "30k",
-    "--seq-len",
-    "64",
-    "--batch-seqs",
-    "8",
-    "--threads",
-    "1",
+    *TINY_MODEL,
     "--eval-tokens",
     "4k",
     "--log-every",
