@@ -16,7 +16,7 @@ export SPLITLIB_CDS_ARCHIVE := $(CURDIR)/$(CDS)
 export SPLITLIB_JAVA_OPTIONS := -XX:TieredStopAtLevel=1 -Xlog:cds=off -Xlog:cds+dynamic=off
 export PYTHONUNBUFFERED := 1
 
-.PHONY: setup run test lint java
+.PHONY: setup run test lint java bench
 
 setup: $(STAMP) $(CDS)
 
@@ -47,3 +47,16 @@ lint: $(STAMP)
 
 test: setup lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+# the benchmarks of benchmarks/README.md (about 45 min on 2 cores); they rewrite benchmarks/RESULTS.md
+BENCH_VENV := .venv-bench
+$(BENCH_VENV)/.installed:
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install -q data-selection numpy
+	touch $@
+
+# long jobs want the JVM's optimizing compiler: no TieredStopAtLevel=1 here
+bench: export SPLITLIB_JAVA_OPTIONS := -Xlog:cds=off -Xlog:cds+dynamic=off
+bench: setup $(BENCH_VENV)/.installed
+	$(BIN)/python -m benchmarks.bench_perf --repeats 3
+	$(BIN)/python -m benchmarks.bench_split --scales 1x3 4x3 16x1 94x1 --edge

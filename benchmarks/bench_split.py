@@ -78,6 +78,8 @@ class MemorySampler(threading.Thread):
         super().__init__(daemon=True)
         self.root, self.period = root, period
         self.peak = {"jvm": 0, "workers": 0, "worker_max": 0, "driver": 0}
+        self.stage = STAGES[0]  # the stage running now, set by the log reader
+        self.by_stage: dict[str, dict[str, int]] = {}  # peak JVM and largest worker per stage
         self._halt = threading.Event()
 
     def run(self) -> None:
@@ -98,6 +100,9 @@ class MemorySampler(threading.Thread):
                     worker_max = max(worker_max, rss)
             for key, value in (("jvm", jvm), ("workers", workers), ("worker_max", worker_max)):
                 self.peak[key] = max(self.peak[key], value)
+            here = self.by_stage.setdefault(self.stage, {"jvm": 0, "worker_max": 0})
+            here["jvm"] = max(here["jvm"], jvm)
+            here["worker_max"] = max(here["worker_max"], worker_max)
             time.sleep(self.period)
 
     def stop(self) -> dict:
@@ -133,12 +138,22 @@ def run_job(corpus: Path, out: Path, extra: list[str] | None = None) -> dict:
         m = STAGE_LINE.match(line)
         if m:
             stages[m.group(1)] = float(m.group(2))
+            if m.group(1) in STAGES[:-1]:
+                sampler.stage = STAGES[STAGES.index(m.group(1)) + 1]
     rc = proc.wait()
     wall = time.perf_counter() - started
     peak = sampler.stop()
     if rc != 0:
         raise RuntimeError(f"splitlib run failed ({rc}):\n{''.join(log[-30:])}")
-    return {"wall": wall, "stages": stages, "peak": peak}
+    return {"wall": wall, "stages": stages, "peak": peak, "peak_by_stage": sampler.by_stage}
+
+
+LOAD_AT_START = f"{os.getloadavg()[0]:.1f}"
+
+
+def _env_text() -> str:
+    keys = ("SPARK_LOCAL_IP", "SPLITLIB_CDS_ARCHIVE", "SPLITLIB_JAVA_OPTIONS")
+    return " ".join(f"`{k}={os.environ[k]}`" for k in keys if k in os.environ) or "defaults"
 
 
 def _mb(n: float) -> str:
@@ -199,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
 def report(results: list, cores: int, command: str, write: bool) -> None:
 
     rows, stage_rows, mem_rows = [], [], []
-    scaling = []
+    scaling, peaks, stage_mem_rows = [], [], []
     for label, stats, runs in results:
         docs, mb = stats["docs"], stats["text_bytes"] / 1e6
         wall = median([r["wall"] for r in runs])
@@ -225,7 +240,7 @@ def report(results: list, cores: int, command: str, write: bool) -> None:
         per = []
         for stage in STAGES:
             sec = median([r["stages"].get(stage, float("nan")) for r in runs])
-            per.append(f"{sec:,.1f} s / {mb / sec / cores:.3f}")
+            per.append(f"{sec:,.1f} s / {mb / sec / cores:.3f} / {docs / sec / cores:,.0f}")
         stage_rows.append([label, *per])
         peak = {k: median([r["peak"][k] for r in runs]) for k in runs[0]["peak"]}
         mem_rows.append(
@@ -237,9 +252,27 @@ def report(results: list, cores: int, command: str, write: bool) -> None:
                 _mb(peak["driver"]),
             ]
         )
+        cells = []
+        for stage in STAGES:
+            got = [r.get("peak_by_stage", {}).get(stage) for r in runs]
+            got = [g for g in got if g]
+            cells.append(
+                f"{_mb(median([g['jvm'] for g in got]))} / {_mb(median([g['worker_max'] for g in got]))}"
+                if got
+                else "—"
+            )
+        stage_mem_rows.append([label, *cells])
         if label.endswith("x"):
             scaling.append((mb, job))
-    slope = ""
+            peaks.append((label, peak))
+    slope = flat = ""
+    if len(peaks) >= 2:
+        (first, p0), (last, p1) = peaks[0], peaks[-1]
+        flat = (
+            f"Peak memory, {last} against {first} corpus: JVM {p1['jvm'] / p0['jvm']:.2f}x, "
+            f"Python workers (sum) {p1['workers'] / p0['workers']:.2f}x, largest Python worker "
+            f"{p1['worker_max'] / p0['worker_max']:.2f}x."
+        )
     if len(scaling) >= 2:
         x, y = np.array(scaling).T
         b, a = np.polyfit(x, y, 1)
@@ -256,8 +289,9 @@ def report(results: list, cores: int, command: str, write: bool) -> None:
         )
     body = "\n".join(
         [
-            f"Machine: {machine()}; {versions()}. Local mode `local[*]` = {cores} cores, shared with other "
-            "work while measured, so single runs vary by ±30–50%; medians over the runs shown.",
+            f"Machine: {machine()}; {versions()}. Local mode `local[*]` = {cores} cores; load average "
+            f"{LOAD_AT_START} at the start, {os.getloadavg()[0]:.1f} at the end (the machine may be "
+            "shared: single runs then vary by ±30–50%); medians over the runs shown.",
             "",
             f"Command: `{command}` (env: `SPARK_LOCAL_IP=127.0.0.1 SPLITLIB_CDS_ARCHIVE=/tmp/splitlib.jsa "
             'SPLITLIB_JAVA_OPTIONS="-Xlog:cds=off -Xlog:cds+dynamic=off"`). Input: the bundled corpus replicated '
@@ -286,7 +320,7 @@ def report(results: list, cores: int, command: str, write: bool) -> None:
                 rows,
             ),
             "",
-            "### Per stage (seconds / MB/s per core)",
+            "### Per stage (seconds / MB of text per s per core / documents per s per core)",
             "",
             "`featurize` = BPE token ids + hashed unigram/bigram counts (one mapInArrow pass, persisted); "
             "`statistics` = per-domain n-gram counts, relevance scoring (log-likelihood ratios) and histograms; "
@@ -298,10 +332,17 @@ def report(results: list, cores: int, command: str, write: bool) -> None:
             "",
             slope,
             "",
+            flat,
+            "",
             table(
                 ["corpus", "JVM", "Python workers (sum)", "largest Python worker", "driver Python"],
                 mem_rows,
             ),
+            "",
+            "Peak by stage, JVM / largest Python worker (MiB; `write` holds one shard group, at most "
+            "`select.shard_bytes` of text plus its token ids, in a worker):",
+            "",
+            table(["corpus", *STAGES], stage_mem_rows),
             "",
         ]
     )

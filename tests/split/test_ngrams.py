@@ -51,3 +51,8 @@ def test_word_hashes_are_stable_and_independent_of_the_batch():
     assert word_hashes(words.slice(1, 2)).tolist() == h[1:3].tolist()
     # a fixed value: changing the hash changes every bucket, so it must be deliberate
     assert int(word_hashes(pa.array(["the"]))[0]) == 18256576108215644426
+
+
+def test_words_never_run_across_texts_and_empty_texts_keep_their_place():
+    texts = pa.array(["ab", "", "cd", "", "", "ef gh", "x", None, "y."], pa.string())
+    assert words_of(texts).to_pylist() == [["ab"], [], ["cd"], [], [], ["ef", "gh"], ["x"], [], ["y"]]
