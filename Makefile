@@ -48,7 +48,7 @@ lint: $(STAMP)
 test: setup lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
-# the benchmarks of benchmarks/README.md (about 45 min on 2 cores); they rewrite benchmarks/RESULTS.md
+# the benchmarks of benchmarks/README.md (about an hour on 2 cores); they rewrite benchmarks/RESULTS.md
 BENCH_VENV := .venv-bench
 $(BENCH_VENV)/.installed:
 	$(PYTHON) -m venv $(BENCH_VENV)
@@ -60,3 +60,4 @@ bench: export SPLITLIB_JAVA_OPTIONS := -Xlog:cds=off -Xlog:cds+dynamic=off
 bench: setup $(BENCH_VENV)/.installed
 	$(BIN)/python -m benchmarks.bench_perf --repeats 3
 	$(BIN)/python -m benchmarks.bench_split --scales 1x3 4x3 16x1 94x1 --edge
+	$(BIN)/python -m benchmarks.bench_cost --copies 4 --k 4 7 14 --sample 5000 20000 40000

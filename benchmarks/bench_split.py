@@ -293,8 +293,7 @@ def report(results: list, cores: int, command: str, write: bool) -> None:
             f"{LOAD_AT_START} at the start, {os.getloadavg()[0]:.1f} at the end (the machine may be "
             "shared: single runs then vary by ±30–50%); medians over the runs shown.",
             "",
-            f"Command: `{command}` (env: `SPARK_LOCAL_IP=127.0.0.1 SPLITLIB_CDS_ARCHIVE=/tmp/splitlib.jsa "
-            'SPLITLIB_JAVA_OPTIONS="-Xlog:cds=off -Xlog:cds+dynamic=off"`). Input: the bundled corpus replicated '
+            f"Command: `{command}` (env: {_env_text()}). Input: the bundled corpus replicated "
             "N times (copy c > 0 has a `[copy c]` first line and id suffix, so nothing is a duplicate), 2 plain JSONL "
             'files per copy. MB = MB of document text (UTF-8). "job s" = sum of the job\'s stage timings '
             "(excludes Python/JVM start-up, included in wall).",

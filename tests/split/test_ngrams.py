@@ -55,4 +55,14 @@ def test_word_hashes_are_stable_and_independent_of_the_batch():
 
 def test_words_never_run_across_texts_and_empty_texts_keep_their_place():
     texts = pa.array(["ab", "", "cd", "", "", "ef gh", "x", None, "y."], pa.string())
-    assert words_of(texts).to_pylist() == [["ab"], [], ["cd"], [], [], ["ef", "gh"], ["x"], [], ["y"]]
+    assert words_of(texts).to_pylist() == [
+        ["ab"],
+        [],
+        ["cd"],
+        [],
+        [],
+        ["ef", "gh"],
+        ["x"],
+        [],
+        ["y"],
+    ]

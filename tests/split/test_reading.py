@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import sys
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -14,6 +15,7 @@ from helpers import subset
 from splitlib.config import InputConfig
 from splitlib.errors import UserError
 from splitlib.reading import list_inputs, plan_tasks, read_task
+from splitlib.text import normalize
 
 
 def read_all(url: str, split_bytes: int = 1 << 30, cfg: InputConfig | None = None) -> list[dict]:
@@ -70,3 +72,11 @@ def test_configurable_field_names(tmp_path):
 def test_missing_input_is_a_user_error(tmp_path):
     with pytest.raises(UserError, match="input not found"):
         list_inputs(str(tmp_path / "nothing-here"))
+
+
+def test_normalize_folds_every_unicode_space_run_to_one_space():
+    spaces = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+    assert len(spaces) == 29  # the characters Python's str.split and regex \s both split on
+    assert normalize(f"{spaces}Ｈｅｌｌｏ{spaces}Wörld\u00a0\u2003!{spaces}") == "hello wörld !"
+    assert normalize(spaces) == ""
+    assert normalize("a\u200bb") == "a\u200bb"  # a zero-width space is not white space
