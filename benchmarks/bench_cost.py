@@ -14,7 +14,7 @@ import shutil
 import sys
 
 from benchmarks.bench_split import STAGES, run_job
-from benchmarks.common import WORK, corpus_stats, machine, replace_section, replicated_corpus, table
+from benchmarks.common import WORK, corpus_stats, machine, publish, replicated_corpus, table
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,9 +55,7 @@ def main(argv: list[str] | None = None) -> int:
             "",
         ]
     )
-    print(body)
-    if not args.no_write:
-        replace_section("Cost against K and the k-means sample", body)
+    publish("Cost against K and the k-means sample", body, not args.no_write)
     return 0
 
 

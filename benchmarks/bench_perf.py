@@ -39,7 +39,7 @@ from benchmarks.common import (  # noqa: E402
     WORK,
     machine,
     median,
-    replace_section,
+    publish,
     replicated_corpus,
     table,
     versions,
@@ -565,9 +565,7 @@ def main(argv: list[str] | None = None) -> int:
             "",
         ]
     )
-    print(body)
-    if not args.no_write:
-        replace_section("Performance (issue 5)", body)
+    publish("Performance (issue 5)", body, not args.no_write)
     return 0
 
 

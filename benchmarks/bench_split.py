@@ -29,7 +29,7 @@ from benchmarks.common import (
     edge_corpus,
     machine,
     median,
-    replace_section,
+    publish,
     replicated_corpus,
     table,
     versions,
@@ -345,9 +345,7 @@ def report(results: list, cores: int, command: str, write: bool) -> None:
             "",
         ]
     )
-    print(body)
-    if write:
-        replace_section("Split job throughput", body)
+    publish("Split job throughput", body, write)
 
 
 if __name__ == "__main__":

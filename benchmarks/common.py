@@ -146,6 +146,13 @@ def replace_section(title: str, body: str) -> None:
     RESULTS.write_text("\n".join(lines).rstrip("\n") + "\n")
 
 
+def publish(title: str, body: str, write: bool) -> None:
+    """Print a section; with `write`, also put it into RESULTS.md."""
+    print(body)
+    if write:
+        replace_section(title, body)
+
+
 def table(header: list[str], rows: list[list]) -> str:
     out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
