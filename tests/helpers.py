@@ -17,6 +17,19 @@ def _bundled() -> tuple[str, ...]:
 
 # the smallest model and batch the training tests use: seconds per run on one CPU thread
 TINY_MODEL = ["--model", "30k", "--seq-len", "64", "--batch-seqs", "8", "--threads", "1"]
+# short sequences, small batches, a small evaluation and no step logging: the fastest runs
+TINY_STEPS = [
+    "--seq-len",
+    "32",
+    "--batch-seqs",
+    "4",
+    "--threads",
+    "1",
+    "--eval-tokens",
+    "1k",
+    "--log-every",
+    "1000",
+]
 
 
 def bundled_records() -> list[dict]:

@@ -20,6 +20,24 @@ def _train(capsys, *args):
     return code, lines, err
 
 
+def _train_10k(capsys, manifest, out, *args):
+    """`_train` of the 10k model with tiny explicit budgets, so no plan is needed."""
+    return _train(
+        capsys,
+        "--manifest",
+        str(manifest),
+        "--model",
+        "10k",
+        "--out",
+        str(out),
+        "--pretrain-tokens",
+        "1k",
+        "--special-tokens",
+        "1k",
+        *args,
+    )
+
+
 def test_missing_manifest(capsys, tmp_path):
     code, lines, err = _train(
         capsys, "--manifest", str(tmp_path), "--model", "10k", "--out", str(tmp_path / "o")
@@ -40,20 +58,7 @@ def test_unknown_model_size(capsys, split_run, tmp_path):
     [["--domains", "kjv-bible,klingon"], ["--special-tokens", "klingon=1k,kjv-bible=1k"]],
 )
 def test_domain_not_in_the_manifest(capsys, split_run, tmp_path, args):
-    code, lines, _ = _train(
-        capsys,
-        "--manifest",
-        split_run,
-        "--model",
-        "10k",
-        "--out",
-        str(tmp_path),
-        "--pretrain-tokens",
-        "1k",
-        "--special-tokens",
-        "1k",
-        *args,
-    )
+    code, lines, _ = _train_10k(capsys, split_run, tmp_path, *args)
     assert code == 2 and len(lines) == 1
     assert (
         "domain 'klingon' not" in lines[0]
@@ -76,36 +81,12 @@ def test_shard_checksum_mismatch(capsys, split_run, tmp_path):
         data = bytearray(path.read_bytes())
         data[100] ^= 0xFF
         path.write_bytes(bytes(data))
-    code, lines, err = _train(
-        capsys,
-        "--manifest",
-        run,
-        "--model",
-        "10k",
-        "--out",
-        str(tmp_path / "o"),
-        "--pretrain-tokens",
-        "1k",
-        "--special-tokens",
-        "1k",
-    )
+    code, lines, err = _train_10k(capsys, run, tmp_path / "o")
     assert code == 2 and len(lines) == 1 and "Traceback" not in err
     assert "checksum mismatch for shard" in lines[0] and "data/mixture/part-0000" in lines[0]
 
 
 def test_out_with_a_run_needs_resume(capsys, split_run, tmp_path):
     (tmp_path / "config.json").write_text(json.dumps({"config": {}}))
-    code, lines, _ = _train(
-        capsys,
-        "--manifest",
-        split_run,
-        "--model",
-        "10k",
-        "--out",
-        str(tmp_path),
-        "--pretrain-tokens",
-        "1k",
-        "--special-tokens",
-        "1k",
-    )
+    code, lines, _ = _train_10k(capsys, split_run, tmp_path)
     assert code == 2 and "already holds a training run: pass --resume" in lines[0]

@@ -4,6 +4,7 @@ import json
 
 import boto3
 import pytest
+from helpers import TINY_STEPS
 
 from splitlib import storage
 from splitlib.cli import main
@@ -11,22 +12,13 @@ from splitlib.cli import main
 ARGS = [
     "--model",
     "10k",
-    "--seq-len",
-    "32",
-    "--batch-seqs",
-    "4",
-    "--threads",
-    "1",
-    "--eval-tokens",
-    "1k",
+    *TINY_STEPS,
     "--pretrain-tokens",
     "2k",
     "--special-tokens",
     "512",
     "--domains",
     "kjv-bible",
-    "--log-every",
-    "1000",
 ]
 
 

@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import pytest
+from helpers import TINY_STEPS
 
 from splitlib.cli import main
 
@@ -30,16 +31,7 @@ def test_sweep_reuses_one_seed_run_per_size_and_seed(split_run, tmp_path, capsys
         "1k",
         "--domains",
         "kjv-bible",
-        "--seq-len",
-        "32",
-        "--batch-seqs",
-        "4",
-        "--threads",
-        "1",
-        "--eval-tokens",
-        "1k",
-        "--log-every",
-        "1000",
+        *TINY_STEPS,
     ]
     assert main(args) == 0
     err = capsys.readouterr().err
