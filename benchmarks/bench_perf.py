@@ -88,17 +88,18 @@ def naive_features(text: str, n_buckets: int = N_BUCKETS) -> dict[int, int]:
 
 
 def naive_relevance(
-    text: str, ratio: np.ndarray, xdiff: np.ndarray, own: int
-) -> tuple[np.ndarray, float]:
+    text: str, ratio: np.ndarray, xdiff: np.ndarray | None = None, own: int = 0
+) -> tuple[np.ndarray, float | None]:
     """The relevance stage for one document: naive features, then the K log-likelihood ratios
-    and the own-domain cross-entropy difference (numpy per row for the K-way products)."""
+    and, given `xdiff`, the own-domain cross-entropy difference (numpy per row for the products)."""
     counts = naive_features(text)
     if not counts:
-        return np.zeros(ratio.shape[1], np.float32), 0.0
+        return np.zeros(ratio.shape[1], np.float32), (None if xdiff is None else 0.0)
     buckets = np.fromiter(counts.keys(), np.int64, len(counts))
     values = np.fromiter(counts.values(), np.float32, len(counts))
     n = values.sum()
-    return values @ ratio[buckets] / n, float(values @ xdiff[buckets, own] / n)
+    xent = None if xdiff is None else float(values @ xdiff[buckets, own] / n)
+    return values @ ratio[buckets] / n, xent
 
 
 def _timed(fn) -> float:
@@ -432,11 +433,9 @@ def spark_rows(copies: int, models: DomainModels, repeats: int, notes: list[str]
     def naive_udf(text):
         return naive_features(text)
 
-    zeros = np.zeros_like(ratio)
-
     @F.udf("array<float>")
     def naive_relevance_udf(text):
-        return naive_relevance(text, ratio, zeros, 0)[0].tolist()
+        return naive_relevance(text, ratio)[0].tolist()
 
     def arrow_features(batches):
         for batch in batches:
