@@ -45,7 +45,8 @@ def test_windows_are_bounded_and_spread_over_the_text():
 
 
 def test_real_manual_pages_in_six_languages():
-    records = [json.loads(line) for line in gzip.open(MULTILINGUAL, "rt", encoding="utf-8")]
+    with gzip.open(MULTILINGUAL, "rt", encoding="utf-8") as f:
+        records = [json.loads(line) for line in f]
     codes, _ = identify_languages([r["text"] for r in records])
     wrong = {r["id"]: code for r, code in zip(records, codes, strict=True) if code != r["language"]}
     # two pages are mostly English option lists after their translated first lines
