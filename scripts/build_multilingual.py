@@ -11,6 +11,10 @@ words are not in its English original. Each record carries its language as `lang
 Needs, as root: apt-get install manpages manpages-de manpages-fr manpages-ru manpages-ja manpages-zh
 
     python scripts/build_multilingual.py --out tests/data/manpages-multilingual.jsonl.gz
+
+`--source fortunes` builds a second corpus, of quotations in nine languages, used for
+held-out evaluation in benchmarks/ (apt-get install fortunes fortunes-de fortunes-ru
+fortunes-es fortunes-it fortunes-pl fortunes-br fortunes-cs fortunes-zh).
 """
 
 from __future__ import annotations
@@ -158,6 +162,63 @@ def build(out: Path, per_language: int, max_chars: int, min_translated: float) -
     return counts
 
 
+FORTUNES = Path("/usr/share/games/fortunes")
+FORTUNE_FILES = {  # language -> files or folders of quotations (Debian's fortunes-* packages)
+    "en": ["fortunes", "literature", "wisdom", "people", "science", "work", "politics"],
+    "de": ["de"],
+    "ru": ["ru"],
+    "es": ["es"],
+    "it": ["it"],
+    "pl": ["pl"],
+    "pt": ["brasil"],
+    "cs": ["cs"],
+    "zh": ["chinese"],
+}
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def build_fortunes(out: Path, per_language: int, min_chars: int = 80) -> dict[str, int]:
+    """Quotations in nine languages (Debian's fortunes, fortunes-de/-ru/-es/-it/-pl/-br/-cs/-zh):
+    short, informal text of another kind than the manual pages, for held-out evaluation."""
+    counts = {}
+    records = []
+    for lang, names in FORTUNE_FILES.items():
+        files = []
+        for name in names:
+            path = FORTUNES / name
+            files += (
+                sorted(p for p in path.iterdir() if p.is_file() and p.suffix not in (".dat", ".u8"))
+                if path.is_dir()
+                else [path]
+            )
+        missing = [str(f) for f in files if not f.is_file()]
+        if missing or not files:
+            raise SystemExit(
+                f"fortunes missing for {lang}: apt-get install the fortunes-* packages"
+            )
+        quotes = []
+        for f in files:
+            text = _ANSI.sub("", f.read_text("utf-8", "replace"))
+            for i, quote in enumerate(text.split("\n%\n")):
+                quote = quote.strip()
+                if len(quote) >= min_chars:
+                    quotes.append((f"{lang}/{f.name}#{i}", quote))
+        quotes.sort(key=lambda q: hashlib.sha256(q[0].encode()).hexdigest())
+        seen: set[str] = set()
+        for qid, quote in quotes:
+            if len(seen) >= per_language:
+                break
+            if quote not in seen:
+                seen.add(quote)
+                records.append({"id": qid, "text": quote, "language": lang})
+        counts[lang] = len(seen)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.GzipFile(out, "wb", mtime=0) as f:
+        for r in records:
+            f.write((json.dumps(r, ensure_ascii=False) + "\n").encode())
+    return counts
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -166,8 +227,14 @@ def main() -> None:
     parser.add_argument("--per-language", type=int, default=120)
     parser.add_argument("--max-chars", type=int, default=3000)
     parser.add_argument("--min-translated", type=float, default=0.65)
+    parser.add_argument(
+        "--source", choices=["manpages", "fortunes"], default="manpages", help="which text"
+    )
     args = parser.parse_args()
-    print(build(args.out, args.per_language, args.max_chars, args.min_translated))
+    if args.source == "fortunes":
+        print(build_fortunes(args.out, args.per_language))
+    else:
+        print(build(args.out, args.per_language, args.max_chars, args.min_translated))
 
 
 if __name__ == "__main__":
