@@ -79,9 +79,10 @@ def test_unicode_batches_never_join_words_across_texts():
 def test_ascii_words_are_unchanged_by_unicode_neighbours():
     ascii_only = ["the cat's 2 hats_ok", "ab12 cd"]
     with_unicode = ascii_only + ["日本"]
-    assert words_of(pa.array(with_unicode)).to_pylist()[:2] == words_of(
-        pa.array(ascii_only)
-    ).to_pylist()
+    assert (
+        words_of(pa.array(with_unicode)).to_pylist()[:2]
+        == words_of(pa.array(ascii_only)).to_pylist()
+    )
 
 
 def test_symbols_and_emoji_separate_words():
