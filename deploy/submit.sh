@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Submit the split job to any Spark master, shipping splitlib and its task-side dependencies
+# to executors that do not have them installed.
+#
+#   deploy/submit.sh MASTER CONFIG [split job options...]
+#   deploy/submit.sh spark://10.0.0.5:7077 split.toml --out s3://bucket/splits/v1
+#   deploy/submit.sh local[2] split.toml --input corpus/ --out out/run
+#   deploy/submit.sh --pack          # only build the executor archive; prints its path
+#
+# How: the executors' Python environment is a virtual environment holding splitlib (a real,
+# non-editable install) and deploy/executor-requirements.txt pinned to the versions of the
+# submitting environment, packed into a .tar.gz that spark-submit ships with --archives and
+# every executor unpacks as ./environment; spark.pyspark.python points at its interpreter.
+# The archive is built once per (sources, requirements, Python) and reused from
+# $SPLITLIB_DEPLOY_CACHE (default .cache/deploy). Executors need only the same Python
+# version at the same path as the submitting machine (a venv links to its base
+# interpreter): true of nodes built from one image; otherwise use docker/split.Dockerfile.
+#
+# The driver runs here (client mode) with $SPLITLIB_PYTHON (default: the python3 on PATH),
+# which must have splitlib installed. Extra spark-submit options go in $SPARK_SUBMIT_OPTS_EXTRA
+# (e.g. "--conf spark.executor.memory=2g"); SPARK_HOME defaults to the one pyspark ships.
+set -euo pipefail
+
+die() {
+  echo "deploy/submit.sh: error: $*" >&2
+  exit 2
+}
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+python=${SPLITLIB_PYTHON:-python3}
+"$python" -c "import splitlib, pyspark" 2>/dev/null ||
+  die "$python cannot import splitlib and pyspark; set SPLITLIB_PYTHON to the interpreter" \
+    "of the environment splitlib is installed in (e.g. .venv/bin/python)"
+cache=${SPLITLIB_DEPLOY_CACHE:-$root/.cache/deploy}
+
+# The packed executor environment for this checkout; built when missing.
+pack() {
+  local pins base key archive build site
+  # the versions this environment runs, so executors compute exactly what the driver expects
+  pins=$("$python" - "$root/deploy/executor-requirements.txt" <<'EOF'
+import sys
+from importlib.metadata import version
+for line in open(sys.argv[1]):
+    name = line.split("#")[0].strip()
+    if name:
+        print(f"{name}=={version(name)}")
+EOF
+  )
+  base=$("$python" -c "import sys; print(getattr(sys, '_base_executable', sys.executable))")
+  key=$({
+    echo "$pins"
+    "$base" --version
+    (cd "$root" && find splitlib jobs udfs pyproject.toml -type f ! -name '*.pyc' -print0 |
+      sort -z | xargs -0 sha256sum)
+  } | sha256sum | cut -c1-16)
+  archive=$cache/splitlib-env-$key.tar.gz
+  if [[ ! -f $archive ]]; then
+    echo "deploy/submit.sh: packing the executor environment into $archive" >&2
+    mkdir -p "$cache"
+    build=$(mktemp -d "$cache/build.XXXXXX")
+    # shellcheck disable=SC2064  # expand $build now
+    trap "rm -rf '$build'" EXIT
+    "$base" -m venv --without-pip "$build/env"
+    local pip=("$python" -m pip --python "$build/env/bin/python" install -q --no-compile
+      --disable-pip-version-check)
+    # shellcheck disable=SC2086  # one argument per pin
+    "${pip[@]}" $pins >&2
+    # build the wheel from a copy: the checkout's own build/ and egg-info stay untouched
+    mkdir "$build/src"
+    (cd "$root" && tar -cf - --exclude=__pycache__ pyproject.toml README.md splitlib jobs udfs) |
+      tar -xf - -C "$build/src"
+    "${pip[@]}" --no-deps "$build/src" >&2
+    # bytecode is rebuilt on demand, and no task imports a package's own test suite
+    site=$(echo "$build"/env/lib/python3*/site-packages)
+    find "$site" -name __pycache__ -type d -prune -exec rm -rf {} +
+    find "$site" -mindepth 2 -maxdepth 3 -name tests -type d -prune -exec rm -rf {} +
+    tar -cf - -C "$build/env" . | gzip -1 >"$archive.part"
+    mv "$archive.part" "$archive"
+    rm -rf "$build"
+    trap - EXIT
+  fi
+  echo "$archive"
+}
+
+if [[ ${1:-} == --pack ]]; then
+  pack
+  exit 0
+fi
+[[ $# -ge 2 ]] || die "usage: deploy/submit.sh MASTER CONFIG [split job options...]"
+master=$1
+config=$2
+shift 2
+[[ -f $config ]] || die "config file $config does not exist; pass a TOML or YAML file"
+
+spark_home=${SPARK_HOME:-$("$python" -c "import os, pyspark; print(os.path.dirname(pyspark.__file__))")}
+submit=("$spark_home/bin/spark-submit" --master "$master" --name splitlib
+  # the driver's JVM starts before splitlib runs: give it splitlib's quiet logging here
+  --driver-java-options "-Dlog4j.configurationFile=file:$root/splitlib/conf/log4j2.properties"
+  --conf "spark.pyspark.driver.python=$python")
+if [[ $master == local* ]]; then
+  # local mode: the executors are this process and run this environment; nothing to ship
+  submit+=(--conf "spark.pyspark.python=$python")
+else
+  archive=$(pack)
+  submit+=(--archives "$archive#environment" --conf spark.pyspark.python=./environment/bin/python)
+fi
+# shellcheck disable=SC2086  # SPARK_SUBMIT_OPTS_EXTRA is a list of options
+exec "${submit[@]}" ${SPARK_SUBMIT_OPTS_EXTRA:-} "$root/jobs/split.py" --config "$config" "$@"
