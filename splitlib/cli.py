@@ -21,6 +21,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "plan": ("splitlib.scaling.cli", "plan_main", "choose the pretraining/specialization split"),
     "train": ("splitlib.train.cli", "main", "train the seed and the specialists from a manifest"),
     "sweep": ("splitlib.train.sweep", "main", "run a grid of (N, D, D') trainings for fitting"),
+    "experiment": (
+        "splitlib.experiment.cli",
+        "main",
+        "planned split vs no-split, 80/20 and a grid of f at equal compute",
+    ),
     "route": ("splitlib.routing", "main", "route texts to domains with a run's router"),
     "report": ("splitlib.report", "main", "rebuild report.html of a committed run"),
 }
