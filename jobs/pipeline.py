@@ -3,41 +3,21 @@
 from __future__ import annotations
 
 import json
-import math
 
-from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
-from pyspark.sql.types import StructType, _parse_datatype_string
 
+from jobs import stages, writing
+from jobs.frames import persist_level
 from jobs.session import get_spark
 from splitlib import manifest as manifest_mod
 from splitlib import storage
 from splitlib.config import SplitConfig
-from splitlib.corpus import SOURCES, bundled_corpus_path
+from splitlib.corpus import bundled_corpus_path
 from splitlib.errors import UserError
 from splitlib.progress import Progress
 from splitlib.reading import DUPLICATE_ID, DUPLICATE_TEXT, list_inputs, plan_tasks
 from udfs.read import RECORDS_DDL, reader
-
-TWO63 = float(2**63)
-
-
-def persist_level(cfg: SplitConfig) -> StorageLevel:
-    """The storage level of the job's cached DataFrames (spark.storage_level)."""
-    return getattr(StorageLevel, cfg.spark.storage_level)
-
-
-def with_columns(df: DataFrame, ddl: str) -> StructType:
-    """The schema of `df` plus the columns of `ddl` (for mapInArrow outputs)."""
-    extra = _parse_datatype_string(ddl)
-    return StructType(df.schema.fields + extra.fields)
-
-
-def effective_k(cfg: SplitConfig, bundled: bool) -> int:
-    if cfg.domains.k:
-        return cfg.domains.k
-    return len(SOURCES) if bundled else 8
 
 
 def prepare_output(cfg: SplitConfig, overwrite: bool) -> None:
@@ -57,8 +37,6 @@ def prepare_output(cfg: SplitConfig, overwrite: bool) -> None:
 
 def run_split(cfg: SplitConfig, overwrite: bool = False, spark: SparkSession | None = None) -> dict:
     """Run the whole split job; returns the committed manifest."""
-    from jobs import stages, writing
-
     progress = Progress("split")
     bundled = cfg.input.path is None
     input_url = cfg.input.path or bundled_corpus_path()
@@ -93,7 +71,7 @@ def run_split(cfg: SplitConfig, overwrite: bool = False, spark: SparkSession | N
     quarantine = checked.filter(F.col("reason").isNotNull()).persist(persist_level(cfg))
     good = checked.filter(F.col("reason").isNull()).drop("reason", "detail", "raw")
 
-    result = stages.run_stages(spark, cfg, good, n_kept, bundled, progress)
+    result = stages.run_stages(cfg, good, n_kept, bundled, progress)
 
     progress.start("write")
     shard_list = writing.write_all(cfg, result, quarantine)
@@ -134,11 +112,3 @@ def mark_duplicates(records: DataFrame) -> DataFrame:
         )
         .otherwise(F.col("detail")),
     )
-
-
-def shard_count(size_bytes: int, shard_bytes: int) -> int:
-    return max(1, math.ceil(size_bytes / shard_bytes))
-
-
-def unit_col(col: str = "key"):
-    return F.col(col).cast("double") / F.lit(TWO63)

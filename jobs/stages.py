@@ -1,39 +1,81 @@
-"""The split job's stages after reading: tokenizer, features, domains, statistics, selection, writing."""
+"""The split job's stages after reading, in the order the data flows.
+
+    tokenizer  -> featurize -> domains -> statistics -> selection   (then jobs/writing.py)
+
+Each stage is one function with explicit inputs and outputs; `run_stages` chains
+them. The logic lives in splitlib/ (pure Python) and udfs/ (Arrow batch functions).
+"""
 
 from __future__ import annotations
 
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
-from pyspark.sql import DataFrame, SparkSession, Window
+import pyarrow.compute as pc
+from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from jobs.pipeline import persist_level, unit_col, with_columns
+from jobs.frames import persist_level, unit_col, with_columns
 from splitlib import storage
 from splitlib.config import SplitConfig
+from splitlib.corpus import SOURCES
+from splitlib.discovery import discover_domains, label_centroids, sample_idf, tfidf_rows
 from splitlib.divergence import domain_divergences
-from splitlib.domains import names_from_terms, top_terms, unique_names
+from splitlib.domains import domain_names, top_terms, unique_names
 from splitlib.errors import UserError
+from splitlib.ngrams import from_arrow
 from splitlib.progress import Progress
 from splitlib.relevance import DomainModels
 from splitlib.selection import KEY_BINS, prune_threshold, resample_cutoffs
+from splitlib.summary import rounded
 from splitlib.tokenizer import tokenizer_info, train_tokenizer
-from udfs.aggregate import (
-    PARTIAL_DDL,
-    add_doc_freq,
-    add_domain_counts,
-    partial_sums,
-    reduce_partials,
-)
-from udfs.domains import ASSIGN_DDL, VECTOR_DDL, WORDS_DDL, assigner, vectorizer, word_counter
+from udfs.aggregate import PARTIAL_DDL, add_domain_counts, partial_sums, reduce_partials
+from udfs.domains import ASSIGN_DDL, WORDS_DDL, assigner, word_counter
 from udfs.featurize import EMBEDDING_DDL, FEATURES_DDL, featurizer
 from udfs.relevance import RELEVANCE_DDL, scorer
 from udfs.select import add_key_hist
 
 HIST_BINS = 200
 HIST_RANGE = (-4.0, 4.0)  # relevance, nats per feature
+
+
+@dataclass
+class Features:
+    docs: DataFrame  # persisted: the records plus FEATURES_DDL (and EMBEDDING_DDL) columns
+    meta_keys: list[str]  # the input's own fields carried through
+
+
+@dataclass
+class Domains:
+    k: int
+    names: list[str]
+    label_mode: bool
+    label_index: dict[str, int] | None
+    idf: np.ndarray  # (n_buckets,)
+    centroids: np.ndarray  # (K, dims)
+    dims: int  # 0: sparse tf-idf over the buckets
+    terms: dict  # domain -> [(word, z-score)]
+    fit: dict | None = None  # k-means diagnostics for the manifest (None with labels)
+
+
+@dataclass
+class Statistics:
+    scored: DataFrame  # persisted: every document with domain, split, relevance
+    domain_counts: np.ndarray  # (K, n_buckets) training n-gram counts
+    divergences: dict
+    per_domain: list[dict]
+    hist: np.ndarray  # (K, 2, HIST_BINS), see relevance_histograms
+    valid_fraction: list[float]
+
+
+@dataclass
+class Selection:
+    final: DataFrame
+    prune_threshold: float | None
+    contaminated: int
+    resample_cutoffs: np.ndarray | None
 
 
 @dataclass
@@ -51,12 +93,50 @@ class StageResult:
     contaminated: int
     valid_fraction: list[float]
     resample_cutoffs: np.ndarray | None = None
+    domain_fit: dict | None = field(default=None)
 
 
-def _save_npy(url: str, array: np.ndarray) -> None:
-    buffer = io.BytesIO()
-    np.save(buffer, array, allow_pickle=False)
-    storage.write_bytes(url, buffer.getvalue())
+def run_stages(
+    cfg: SplitConfig, good: DataFrame, n_kept: int, bundled: bool, progress: Progress
+) -> StageResult:
+    """Tokenizer, features, domains, statistics and selection for the valid records `good`."""
+    tokenizer = tokenizer_stage(cfg, good, n_kept, progress)
+    features = featurize_stage(cfg, good, tokenizer.to_str(), progress)
+    domains = domains_stage(cfg, features.docs, n_kept, bundled, progress)
+    stats = statistics_stage(cfg, features.docs, domains, progress)
+    selection = selection_stage(cfg, stats, domains.k)
+    features.docs.unpersist()
+    save_domains(cfg, domains, stats)
+    return StageResult(
+        final=selection.final,
+        k=domains.k,
+        names=domains.names,
+        label_mode=domains.label_mode,
+        tokenizer=tokenizer_info(tokenizer, "tokenizer/tokenizer.json"),
+        meta_keys=features.meta_keys,
+        per_domain=stats.per_domain,
+        divergences=stats.divergences,
+        terms=domains.terms,
+        prune_threshold=selection.prune_threshold,
+        contaminated=selection.contaminated,
+        valid_fraction=stats.valid_fraction,
+        resample_cutoffs=selection.resample_cutoffs,
+        domain_fit=domains.fit,
+    )
+
+
+# --------------------------------------------------------------------------- tokenizer
+
+
+def tokenizer_stage(cfg: SplitConfig, good: DataFrame, n_kept: int, progress: Progress):
+    """The BPE tokenizer (trained on a deterministic sample, or read), saved under tokenizer/."""
+    progress.start("tokenizer")
+    tokenizer = build_tokenizer(cfg, good, n_kept)
+    storage.write_bytes(
+        storage.join(cfg.out, "tokenizer", "tokenizer.json"), tokenizer.to_str().encode()
+    )
+    progress.done(extra=f"vocabulary {tokenizer.get_vocab_size():,}")
+    return tokenizer
 
 
 def build_tokenizer(cfg: SplitConfig, good: DataFrame, n_kept: int):
@@ -86,25 +166,13 @@ def build_tokenizer(cfg: SplitConfig, good: DataFrame, n_kept: int):
     return train_tokenizer(texts, cfg.features.vocab_size)
 
 
-def run_stages(
-    spark: SparkSession,
-    cfg: SplitConfig,
-    good: DataFrame,
-    n_kept: int,
-    bundled: bool,
-    progress: Progress,
-) -> StageResult:
-    from jobs.pipeline import effective_k
+# --------------------------------------------------------------------------- featurize
 
-    out = cfg.out
-    n_buckets = cfg.features.n_buckets
 
-    progress.start("tokenizer")
-    tokenizer = build_tokenizer(cfg, good, n_kept)
-    tok_json = tokenizer.to_str()
-    storage.write_bytes(storage.join(out, "tokenizer", "tokenizer.json"), tok_json.encode())
-    progress.done(extra=f"vocabulary {tokenizer.get_vocab_size():,}")
-
+def featurize_stage(
+    cfg: SplitConfig, good: DataFrame, tokenizer_json: str, progress: Progress
+) -> Features:
+    """Token ids and hashed n-gram counts of every document (and embeddings if configured)."""
     progress.start("featurize")
     embeddings = cfg.domains.features == "embedding"
     if embeddings:
@@ -113,7 +181,7 @@ def run_stages(
         load_model()  # fail on the driver, with one clear message, when the extra is missing
     ddl = FEATURES_DDL + (", " + EMBEDDING_DDL if embeddings else "")
     feats = good.mapInArrow(
-        featurizer(tok_json, n_buckets, embeddings), with_columns(good, ddl)
+        featurizer(tokenizer_json, cfg.features.n_buckets, embeddings), with_columns(good, ddl)
     ).persist(persist_level(cfg))
     totals = feats.agg(
         F.count("*").alias("docs"), F.sum("n_tokens").alias("tokens"), F.sum("bytes").alias("bytes")
@@ -127,9 +195,29 @@ def run_stages(
         .limit(100)
         .collect()
     )
+    return Features(feats, meta_keys)
 
+
+# --------------------------------------------------------------------------- domains
+
+
+def effective_k(cfg: SplitConfig, bundled: bool) -> int:
+    if cfg.domains.k:
+        return cfg.domains.k
+    return len(SOURCES) if bundled else 8
+
+
+def domains_stage(
+    cfg: SplitConfig, feats: DataFrame, n_kept: int, bundled: bool, progress: Progress
+) -> Domains:
+    """Domains from a deterministic sample: k-means on the driver (best of restarts) or labels.
+
+    The sample is collected sorted by document key, so the fit does not depend on the
+    partitioning. Every document is assigned later, in the statistics stage.
+    """
     progress.start("domains")
     label_mode = cfg.input.label_field is not None
+    labels: list[str] = []
     if label_mode:
         labels = sorted(r.label for r in feats.select("label").distinct().collect())
         if len(labels) < 2:
@@ -138,90 +226,104 @@ def run_stages(
                 "a split needs at least 2 domains."
             )
         k = len(labels)
-        label_index = {label: i for i, label in enumerate(labels)}
         per_label = max(20, cfg.domains.sample_docs // k)
         rank = F.row_number().over(Window.partitionBy("label").orderBy("key"))
         sample = feats.withColumn("_rank", rank).filter(F.col("_rank") <= per_label).drop("_rank")
     else:
         k = effective_k(cfg, bundled)
-        label_index = None
         sample = feats.filter(unit_col() < min(1.0, cfg.domains.sample_docs / n_kept))
+    embeddings = cfg.domains.features == "embedding"
+    columns = ["key", "text", "label", "uni_buckets", "uni_counts"]
     sample = (
-        sample.select(
-            "key",
-            "text",
-            "label",
-            "uni_buckets",
-            "uni_counts",
-            *(["embedding"] if embeddings else []),
-        )
+        sample.select(*columns, *(["embedding"] if embeddings else []))
         .repartition(1)
         .sortWithinPartitions("key")
+        .persist(persist_level(cfg))
     )
-    sample = sample.persist(persist_level(cfg))
-    n_sample = sample.count()
+    rows = sample.drop("text").toArrow()
+    rows = rows.take(pc.sort_indices(rows, [("key", "ascending")]))
+    n_sample = rows.num_rows
     if n_sample < 2 * k:
         raise UserError(
             f"too little data to find {k} domains: {n_sample} sampled documents. "
             "Lower domains.k, or raise domains.sample_docs, or add data."
         )
-    doc_freq = reduce_partials(
-        sample.mapInArrow(partial_sums((n_buckets,), "int64", add_doc_freq("uni")), PARTIAL_DDL),
-        (n_buckets,),
-        "int64",
-    )
-    from splitlib.domains import inverse_document_frequency
-
-    idf = inverse_document_frequency(doc_freq, n_sample)
+    grams = from_arrow(rows.column("uni_buckets"), rows.column("uni_counts"))
+    idf = sample_idf(grams, cfg.features.n_buckets)
     if embeddings:
         from splitlib.embedding import DIMS
 
         dims = DIMS
+        vectors = rows.column("embedding").combine_chunks().flatten().to_numpy().reshape(-1, DIMS)
     else:
         dims = cfg.domains.dims
-    vectors = sample.mapInArrow(vectorizer(idf, dims, cfg.seed), with_columns(sample, VECTOR_DDL))
-    if label_mode:
-
-        def add_label_sums(acc, batch):
-            labels_ = batch.column("label").to_pylist()
-            rows = np.repeat(
-                np.array([label_index[x] for x in labels_]),
-                np.diff(batch.column("vec_indices").offsets.to_numpy()),
-            )
-            cols = batch.column("vec_indices").flatten().to_numpy(zero_copy_only=False)
-            vals = batch.column("vec_values").flatten().to_numpy(zero_copy_only=False)
-            np.add.at(acc, (rows, cols), vals)
-
-        centroids = reduce_partials(
-            vectors.mapInArrow(partial_sums((k, dims), "float64", add_label_sums), PARTIAL_DDL),
-            (k, dims),
-            "float64",
-        )
+        vectors = tfidf_rows(grams, idf, dims, cfg.seed)
+    label_index = {label: i for i, label in enumerate(labels)} if label_mode else None
+    fit = None
+    if label_index is not None:
+        index = np.array([label_index[x] for x in rows.column("label").to_pylist()])
+        centroids = label_centroids(vectors, index, k)
     else:
-        from pyspark.ml.clustering import KMeans
-        from pyspark.ml.linalg import SparseVector, VectorUDT
+        result = discover_domains(
+            vectors,
+            k,
+            cfg.seed,
+            cfg.domains.restarts,
+            cfg.domains.max_iter,
+            stability=cfg.domains.stability,
+        )
+        centroids = result.centroids
+        fit = fit_summary(cfg, result, n_sample)
+        if fit["stability_warning"]:
+            progress.note(fit["stability_warning"])
+    counts = sample_word_counts(cfg, sample, idf, dims, centroids, label_index, k)
+    sample.unpersist()
+    terms = top_terms(counts, cfg.domains.top_terms)
+    names = unique_names(labels) if label_mode else domain_names(counts, k)
+    detail = f"{k} domains: {', '.join(names)}"
+    if fit is not None:
+        detail += f"; best of {len(fit['objectives'])} fits, stability {fit['stability']}"
+    progress.done(n_sample, "sampled docs", detail)
+    return Domains(k, names, label_mode, label_index, idf, centroids, dims, terms, fit)
 
-        @F.udf(returnType=VectorUDT())
-        def to_vector(indices, values):
-            return SparseVector(dims, indices, values)
 
-        data = vectors.select("key", to_vector("vec_indices", "vec_values").alias("features"))
-        model = KMeans(
-            k=k,
-            seed=cfg.seed,
-            maxIter=cfg.domains.max_iter,
-            distanceMeasure="cosine",
-            initMode="k-means||",
-        ).fit(data)
-        centroids = np.array(model.clusterCenters(), dtype=np.float64)
-    centroids = centroids.astype(np.float32)
+def fit_summary(cfg: SplitConfig, result, n_sample: int) -> dict:
+    """The k-means diagnostics kept in the manifest and shown in the report."""
+    stability = None if result.stability is None else rounded(result.stability, 4)
+    warning = None
+    if stability is not None and stability < cfg.domains.min_stability:
+        warning = (
+            f"domains are unstable: NMI {stability:.2f} between seeds {cfg.seed} and "
+            f"{cfg.seed + 1} (below {cfg.domains.min_stability}); they reflect the seed more "
+            "than the data. Try another domains.k (see the objective for K-2..K+2), more "
+            "domains.restarts, or a larger domains.sample_docs."
+        )
+    return {
+        "method": "spherical k-means (cosine), k-means++ starts, lowest objective kept",
+        "sample_docs": n_sample,
+        "restarts": cfg.domains.restarts,
+        "objective": "sum over sampled documents of 1 - cosine(document, its centroid)",
+        "objectives": [rounded(x) for x in result.objectives],
+        "chosen": result.chosen,
+        "chosen_objective": rounded(result.objective),
+        "iterations": result.iterations,
+        "stability": stability,
+        "stability_seeds": [cfg.seed, cfg.seed + 1] if stability is not None else None,
+        "stability_warning": warning,
+        "k_scan": {str(k2): rounded(v) for k2, v in result.k_scan.items()},
+        "seconds": round(result.seconds, 1),
+    }
 
-    # readable names: top terms of the sample's documents in each domain
-    sample_assigned = sample.mapInArrow(
+
+def sample_word_counts(
+    cfg: SplitConfig, sample: DataFrame, idf, dims, centroids, label_index, k: int
+) -> dict[int, dict[str, int]]:
+    """Word counts of each domain's sampled documents (words seen at least 3 times)."""
+    assigned = sample.mapInArrow(
         assigner(idf, dims, cfg.seed, centroids, label_index), with_columns(sample, ASSIGN_DDL)
     )
     words = (
-        sample_assigned.select("text", "domain")
+        assigned.select("text", "domain")
         .mapInArrow(word_counter(), WORDS_DDL)
         .groupBy("domain", "word")
         .agg(F.sum("count").alias("count"))
@@ -231,13 +333,21 @@ def run_stages(
     counts: dict[int, dict[str, int]] = {d: {} for d in range(k)}
     for r in words:
         counts[r.domain][r.word] = r["count"]
-    terms = top_terms(counts, cfg.domains.top_terms)
-    names = unique_names(labels) if label_mode else names_from_terms(terms, k)
-    sample.unpersist()
+    return counts
 
-    # assign every document, then the hold-out per domain
+
+# --------------------------------------------------------------------------- statistics
+
+
+def statistics_stage(
+    cfg: SplitConfig, feats: DataFrame, domains: Domains, progress: Progress
+) -> Statistics:
+    """Assign every document and draw the hold-out; per-domain counts, divergences, relevance."""
+    progress.start("statistics")
+    k, n_buckets = domains.k, cfg.features.n_buckets
     assigned = feats.mapInArrow(
-        assigner(idf, dims, cfg.seed, centroids, label_index), with_columns(feats, ASSIGN_DDL)
+        assigner(domains.idf, domains.dims, cfg.seed, domains.centroids, domains.label_index),
+        with_columns(feats, ASSIGN_DDL),
     )
     sizes = {r.domain: r["count"] for r in assigned.groupBy("domain").count().collect()}
     fractions = [
@@ -248,9 +358,6 @@ def run_stages(
     assigned = assigned.withColumn(
         "split", F.when(F.col("u_valid") < frac_col, "valid").otherwise("train")
     )
-    progress.done(n_sample, "sampled docs", f"{k} domains: {', '.join(names)}")
-
-    progress.start("statistics")
     domain_counts = reduce_partials(
         assigned.filter(F.col("split") == "train")
         .select("domain", "ng_buckets", "ng_counts")
@@ -260,45 +367,77 @@ def run_stages(
     )
     divergences = domain_divergences(domain_counts, cfg.select.smoothing)
     models = DomainModels.from_counts(domain_counts, cfg.select.smoothing)
-    final = assigned.mapInArrow(scorer(models), with_columns(assigned, RELEVANCE_DDL)).persist(
+    scored = assigned.mapInArrow(scorer(models), with_columns(assigned, RELEVANCE_DDL)).persist(
         persist_level(cfg)
     )
+    per_domain = domain_totals(scored, k, cfg.domains.ambiguous_margin)
+    hist = relevance_histograms(scored, k)
+    progress.done(sum(d["docs"] for d in per_domain), "docs")
+    return Statistics(scored, domain_counts, divergences, per_domain, hist, fractions)
 
-    amb = cfg.domains.ambiguous_margin
+
+def domain_totals(scored: DataFrame, k: int, ambiguous_margin: float) -> list[dict]:
+    """Documents, tokens, bytes and ambiguous documents per domain, overall and per split."""
     grouped = (
-        final.groupBy("domain", "split")
+        scored.groupBy("domain", "split")
         .agg(
             F.count("*").alias("docs"),
             F.sum("n_tokens").alias("tokens"),
             F.sum("bytes").alias("bytes"),
-            F.sum((F.col("margin") < amb).cast("long")).alias("ambiguous"),
+            F.sum((F.col("margin") < ambiguous_margin).cast("long")).alias("ambiguous"),
         )
         .collect()
     )
+    keys = ("docs", "tokens", "bytes")
     per_domain = [
         {
-            "docs": 0,
-            "tokens": 0,
-            "bytes": 0,
             "ambiguous": 0,
-            "train_docs": 0,
-            "train_tokens": 0,
-            "train_bytes": 0,
-            "valid_docs": 0,
-            "valid_tokens": 0,
-            "valid_bytes": 0,
+            **{f"{p}{key}": 0 for p in ("", "train_", "valid_") for key in keys},
         }
         for _ in range(k)
     ]
     for r in grouped:
         d = per_domain[r.domain]
-        for key in ("docs", "tokens", "bytes", "ambiguous"):
+        for key in (*keys, "ambiguous"):
             d[key] += int(r[key])
-        for key in ("docs", "tokens", "bytes"):
+        for key in keys:
             d[f"{r.split}_{key}"] += int(r[key])
+    return per_domain
 
-    hist = relevance_histograms(final, k)
-    threshold = prune_threshold(hist[:, 1, :].sum(axis=0), cfg.select.prune_fraction, HIST_RANGE)
+
+def relevance_histograms(final: DataFrame, k: int) -> np.ndarray:
+    """(K, 2, bins): [:, 0] documents by own-domain relevance, [:, 1] train tokens by best relevance."""
+    lo, hi = HIST_RANGE
+    width = (hi - lo) / HIST_BINS
+
+    def add(acc, batch):
+        d = batch.column("domain").to_numpy(zero_copy_only=False).astype(np.int64)
+        own = batch.column("relevance_own").to_numpy(zero_copy_only=False)
+        best = batch.column("relevance_best").to_numpy(zero_copy_only=False)
+        tokens = batch.column("n_tokens").to_numpy(zero_copy_only=False).astype(np.int64)
+        train = np.array([s == "train" for s in batch.column("split").to_pylist()])
+        b_own = np.clip(((own - lo) / width).astype(np.int64), 0, HIST_BINS - 1)
+        b_best = np.clip(((best - lo) / width).astype(np.int64), 0, HIST_BINS - 1)
+        np.add.at(acc, (d, 0, b_own), 1)
+        np.add.at(acc, (d[train], 1, b_best[train]), tokens[train])
+
+    cols = final.select("domain", "relevance_own", "relevance_best", "n_tokens", "split")
+    return reduce_partials(
+        cols.mapInArrow(partial_sums((k, 2, HIST_BINS), "int64", add), PARTIAL_DDL),
+        (k, 2, HIST_BINS),
+        "int64",
+    )
+
+
+# --------------------------------------------------------------------------- selection
+
+
+def selection_stage(cfg: SplitConfig, stats: Statistics, k: int) -> Selection:
+    """Pruning of the least relevant mixture tokens, the hold-out check, resampling cutoffs."""
+    final = stats.scored
+    threshold = prune_threshold(
+        stats.hist[:, 1, :].sum(axis=0), cfg.select.prune_fraction, HIST_RANGE
+    )
     split = F.col("split")
     if threshold is not None:
         final.unpersist()
@@ -329,65 +468,34 @@ def run_stages(
             "int64",
         )
         cutoffs = resample_cutoffs(token_hist, cfg.select.resample_tokens)
-    feats.unpersist()
-    progress.done(sum(d["docs"] for d in per_domain), "docs")
+    return Selection(final, threshold, contaminated, cutoffs)
 
-    domains_root = storage.join(out, "domains")
-    _save_npy(storage.join(domains_root, "centroids.npy"), centroids)
-    _save_npy(storage.join(domains_root, "idf.npy"), idf)
-    _save_npy(storage.join(domains_root, "token_counts.npy"), domain_counts)
-    _save_npy(storage.join(domains_root, "relevance_hist.npy"), hist[:, 0, :])
+
+# --------------------------------------------------------------------------- domains/ folder
+
+
+def _save_npy(url: str, array: np.ndarray) -> None:
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    storage.write_bytes(url, buffer.getvalue())
+
+
+def save_domains(cfg: SplitConfig, domains: Domains, stats: Statistics) -> None:
+    """domains/: what routing and training read (centroids, idf, counts, router.json)."""
+    root = storage.join(cfg.out, "domains")
+    _save_npy(storage.join(root, "centroids.npy"), domains.centroids)
+    _save_npy(storage.join(root, "idf.npy"), domains.idf)
+    _save_npy(storage.join(root, "token_counts.npy"), stats.domain_counts)
+    _save_npy(storage.join(root, "relevance_hist.npy"), stats.hist[:, 0, :])
     router = {
-        "names": names,
+        "names": domains.names,
         "features": cfg.domains.features,
-        "dims": dims,
-        "n_buckets": n_buckets,
+        "dims": domains.dims,
+        "n_buckets": cfg.features.n_buckets,
         "seed": cfg.seed,
         "bigrams": True,
         "label_field": cfg.input.label_field,
         "smoothing": cfg.select.smoothing,
         "relevance_hist_range": list(HIST_RANGE),
     }
-    storage.write_bytes(
-        storage.join(domains_root, "router.json"), json.dumps(router, indent=2).encode()
-    )
-
-    return StageResult(
-        final=final,
-        k=k,
-        names=names,
-        label_mode=label_mode,
-        tokenizer=tokenizer_info(tokenizer, "tokenizer/tokenizer.json"),
-        meta_keys=meta_keys,
-        per_domain=per_domain,
-        divergences=divergences,
-        terms=terms,
-        prune_threshold=threshold,
-        contaminated=contaminated,
-        valid_fraction=fractions,
-        resample_cutoffs=cutoffs,
-    )
-
-
-def relevance_histograms(final: DataFrame, k: int) -> np.ndarray:
-    """(K, 2, bins): [:, 0] documents by own-domain relevance, [:, 1] train tokens by best relevance."""
-    lo, hi = HIST_RANGE
-    width = (hi - lo) / HIST_BINS
-
-    def add(acc, batch):
-        d = batch.column("domain").to_numpy(zero_copy_only=False).astype(np.int64)
-        own = batch.column("relevance_own").to_numpy(zero_copy_only=False)
-        best = batch.column("relevance_best").to_numpy(zero_copy_only=False)
-        tokens = batch.column("n_tokens").to_numpy(zero_copy_only=False).astype(np.int64)
-        train = np.array([s == "train" for s in batch.column("split").to_pylist()])
-        b_own = np.clip(((own - lo) / width).astype(np.int64), 0, HIST_BINS - 1)
-        b_best = np.clip(((best - lo) / width).astype(np.int64), 0, HIST_BINS - 1)
-        np.add.at(acc, (d, 0, b_own), 1)
-        np.add.at(acc, (d[train], 1, b_best[train]), tokens[train])
-
-    cols = final.select("domain", "relevance_own", "relevance_best", "n_tokens", "split")
-    return reduce_partials(
-        cols.mapInArrow(partial_sums((k, 2, HIST_BINS), "int64", add), PARTIAL_DDL),
-        (k, 2, HIST_BINS),
-        "int64",
-    )
+    storage.write_bytes(storage.join(root, "router.json"), json.dumps(router, indent=2).encode())

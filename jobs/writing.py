@@ -7,7 +7,7 @@ import dataclasses
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from jobs.pipeline import shard_count, with_columns
+from jobs.frames import shard_count, with_columns
 from splitlib import __version__, storage
 from splitlib import manifest as manifest_mod
 from splitlib.config import SplitConfig

@@ -52,8 +52,11 @@ class DomainConfig:
     k: int = 0  # number of domains; 0: the bundled corpus's number of sources, else 8
     sample_docs: int = 20_000  # k-means is fitted on this deterministic sample
     features: str = "tfidf"  # "tfidf" (hashed unigrams) or "embedding" (MiniLM, extra `embed`)
-    dims: int = 4096  # tf-idf vectors are projected to this many dimensions
+    dims: int = 0  # 0: sparse tf-idf over the hashed buckets; > 0: project to this many
     max_iter: int = 40
+    restarts: int = 10  # k-means fits from different starts; the lowest objective is kept
+    stability: bool = True  # also fit with seed + 1 and report how much the two agree (NMI)
+    min_stability: float = 0.8  # below this agreement the report warns that domains are unstable
     ambiguous_margin: float = 0.05  # documents with margin below this count as ambiguous
     top_terms: int = 12
 
@@ -115,7 +118,11 @@ class SplitConfig:
             (self.select.smoothing > 0, "select.smoothing must be > 0"),
             (self.input.max_doc_bytes > 0, "input.max_doc_bytes must be > 0"),
             (self.select.shard_bytes >= 1 << 16, "select.shard_bytes must be at least 65536"),
-            (self.domains.dims >= 8, "domains.dims must be at least 8"),
+            (
+                self.domains.dims == 0 or self.domains.dims >= 8,
+                "domains.dims must be 0 (no projection) or at least 8",
+            ),
+            (self.domains.restarts >= 1, "domains.restarts must be at least 1"),
             (
                 self.spark.storage_level
                 in ("MEMORY_AND_DISK", "DISK_ONLY", "MEMORY_AND_DISK_DESER"),

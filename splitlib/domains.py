@@ -1,9 +1,10 @@
 """Domain vectors, nearest-centroid assignment and readable domain names.
 
-A document's domain vector is its tf-idf weighted hashed n-gram counts, projected
-to `dims` dimensions with a fixed signed hash (a sparse random projection, which
-keeps cosine similarities) and L2-normalized. Centroids live in that space; a
-document goes to the centroid of highest cosine similarity.
+A document's domain vector is its tf-idf weighted hashed unigram counts,
+L2-normalized: a sparse row over the `n_buckets` hashed words. Optionally it is
+projected to `dims` dimensions with a fixed signed hash (a sparse random
+projection, which keeps cosine similarities roughly). Centroids live in that
+space; a document goes to the centroid of highest cosine similarity.
 """
 
 from __future__ import annotations
@@ -160,11 +161,18 @@ def inverse_document_frequency(doc_freq: np.ndarray, n_docs: int) -> np.ndarray:
     )
 
 
-def domain_vectors(ngrams: BatchNgrams, idf: np.ndarray, proj: sp.csr_matrix) -> np.ndarray:
-    """(n_docs, dims) L2-normalized tf-idf vectors; all-zero for a document without words."""
+def domain_vectors(ngrams: BatchNgrams, idf: np.ndarray, proj: sp.csr_matrix | None = None):
+    """L2-normalized tf-idf rows; all-zero for a document without words.
+
+    Without `proj`: a (n_docs, n_buckets) sparse CSR matrix. With it: a dense
+    (n_docs, dims) float32 array of the projected rows.
+    """
     n = len(ngrams.offsets) - 1
     weights = np.log1p(ngrams.counts.astype(np.float32)) * idf[ngrams.buckets]
     x = sp.csr_matrix((weights, ngrams.buckets, ngrams.offsets), shape=(n, len(idf)))
+    if proj is None:
+        norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+        return sp.csr_matrix(sp.diags(1.0 / np.maximum(norms, 1e-12)) @ x, dtype=np.float32)
     v = np.asarray((x @ proj).toarray(), dtype=np.float32)
     norms = np.linalg.norm(v, axis=1, keepdims=True)
     return v / np.maximum(norms, 1e-12)
@@ -175,12 +183,17 @@ def normalize_rows(m: np.ndarray) -> np.ndarray:
     return m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-12)
 
 
-def assign(vectors: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def similarities(vectors, centroids: np.ndarray) -> np.ndarray:
+    """(n, K) cosine similarity of unit rows (dense or sparse) to each centroid."""
+    return np.asarray(vectors @ normalize_rows(centroids).T, dtype=np.float32)
+
+
+def assign(vectors, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Nearest centroid by cosine: (domain index, score = cosine, margin to the runner-up).
 
     Ties go to the lower index, so assignment is deterministic.
     """
-    sims = vectors @ normalize_rows(centroids).T
+    sims = similarities(vectors, centroids)
     if sims.shape[1] == 1:
         return np.zeros(len(sims), np.int32), sims[:, 0], np.ones(len(sims), np.float32)
     order = np.argsort(-sims, axis=1, kind="stable")
@@ -232,16 +245,157 @@ def safe_name(label: str) -> str:
     return name or "domain"
 
 
-def names_from_terms(terms: Mapping[int, list[tuple[str, float]]], k: int) -> list[str]:
-    """Readable unique names such as 'unto-thou' from each domain's top terms."""
+# Words common in every kind of text: distinctive by count in one domain ("get" in quotations,
+# "used" in dictionary glosses) but they tell a reader nothing about it.
+_GENERIC_WORDS = frozenset(
+    [
+        "able",
+        "aren",
+        "couldn",
+        "didn",
+        "doesn",
+        "hasn",
+        "haven",
+        "isn",
+        "wasn",
+        "weren",
+        "wouldn",
+        "according",
+        "among",
+        "certain",
+        "especially",
+        "following",
+        "largest",
+        "various",
+        "almost",
+        "always",
+        "another",
+        "anything",
+        "around",
+        "away",
+        "back",
+        "called",
+        "came",
+        "come",
+        "comes",
+        "could",
+        "different",
+        "example",
+        "first",
+        "found",
+        "get",
+        "gets",
+        "getting",
+        "give",
+        "given",
+        "go",
+        "goes",
+        "going",
+        "gone",
+        "good",
+        "got",
+        "great",
+        "high",
+        "however",
+        "include",
+        "includes",
+        "including",
+        "know",
+        "known",
+        "large",
+        "last",
+        "little",
+        "long",
+        "made",
+        "make",
+        "makes",
+        "many",
+        "means",
+        "much",
+        "name",
+        "named",
+        "new",
+        "next",
+        "nothing",
+        "number",
+        "often",
+        "old",
+        "part",
+        "people",
+        "place",
+        "put",
+        "really",
+        "right",
+        "said",
+        "say",
+        "says",
+        "see",
+        "seen",
+        "set",
+        "several",
+        "show",
+        "since",
+        "small",
+        "something",
+        "sometimes",
+        "still",
+        "take",
+        "taken",
+        "thing",
+        "things",
+        "think",
+        "time",
+        "times",
+        "two",
+        "use",
+        "used",
+        "uses",
+        "using",
+        "usually",
+        "want",
+        "way",
+        "ways",
+        "well",
+        "within",
+        "without",
+        "work",
+        "world",
+        "year",
+        "years",
+    ]
+)
+
+
+def domain_names(
+    counts: Mapping[int, Mapping[str, int]], k: int, candidates: int = 40
+) -> list[str]:
+    """Names a reader recognizes, such as 'genus-plant', from each domain's word counts.
+
+    A name takes the two highest-ranked top terms (log-odds z-score) that are also
+    specific to the domain: at least 60% of the word's occurrences fall in it, and
+    at least twice the domain's share of all words. Frequent words shared with
+    other domains ('get', 'used', 'water') rank high by z-score but name nothing.
+    Deterministic; path-safe; made unique with the domain index where two collide.
+    """
+    terms = top_terms(counts, candidates)
+    total: dict[str, int] = {}
+    for words in counts.values():
+        for w, c in words.items():
+            total[w] = total.get(w, 0) + c
+    grand = sum(total.values()) or 1
     names: list[str] = []
     for d in range(k):
-        words = [
-            w for w, _ in terms.get(d, []) if _NAME_WORD.match(w) and w not in _FUNCTION_WORDS
-        ][:2]
+        own = counts.get(d, {})
+        share = sum(own.values()) / grand
+        ranked = [
+            w
+            for w, _ in terms.get(d, [])
+            if _NAME_WORD.match(w) and w not in _FUNCTION_WORDS and w not in _GENERIC_WORDS
+        ]
+        specific = [w for w in ranked if own.get(w, 0) / total[w] >= max(0.6, 2 * share)]
+        words = (specific + [w for w in ranked if w not in specific])[:2]
         base = safe_name("-".join(words)) if words else f"domain{d}"
-        name = base if base not in names else f"{base}-{d}"
-        names.append(name)
+        names.append(base if base not in names else f"{base}-{d}")
     return names
 
 

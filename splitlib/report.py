@@ -83,6 +83,60 @@ def _table(rows: list[list], header: list[str]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
+def _fit_section(fit: dict | None, chosen_k: int) -> list[str]:
+    """How the k-means domains were fitted: restarts, stability, and the objective around K."""
+    if not fit:
+        return []
+    objectives = fit["objectives"]
+    parts = [
+        "<h2>How the domains were fitted</h2>",
+        f"<p>{html.escape(fit['method'])}, on {fit['sample_docs']:,} sampled documents: "
+        f"{len(objectives)} fits, objectives (sum of 1 − cosine) from {min(objectives):,.1f} "
+        f"to {max(objectives):,.1f}; fit {fit['chosen'] + 1} kept "
+        f"({fit['chosen_objective']:,.1f}).</p>",
+    ]
+    if fit.get("stability") is not None:
+        a, b = fit["stability_seeds"]
+        parts.append(
+            f"<p>Stability: NMI {fit['stability']:.3f} between the domains of seeds {a} and {b} "
+            "on the sample (1 = the same domains, whatever the seed).</p>"
+        )
+    if fit.get("stability_warning"):
+        parts.append(
+            "<p style='background:#fde8e8;padding:6px'><b>Warning:</b> "
+            f"{html.escape(fit['stability_warning'])}</p>"
+        )
+    scan = sorted((int(k), v) for k, v in fit.get("k_scan", {}).items())
+    if len(scan) > 1:
+        rows, previous = [], None
+        for k, v in scan:
+            drop = "" if previous is None else f"{100 * (previous - v) / previous:.1f}%"
+            rows.append([f"{k}{' (chosen)' if k == chosen_k else ''}", f"{v:,.1f}", drop])
+            previous = v
+        parts += [
+            "<p>Objective for other K on the same sample (best of 3 fits each): "
+            "the objective always falls as K grows; a K past which it falls much more slowly "
+            "is a natural number of domains.</p>",
+            _table(rows, ["K", "objective", "drop from K − 1"]),
+        ]
+    return parts
+
+
+def _routing_section(routing: dict | None) -> list[str]:
+    """Routing accuracy of validation documents cut to their first words."""
+    if not routing:
+        return []
+    rows = [
+        [words, f"{100 * acc:.1f}%", f"{100 * routing['centroid'][i]:.1f}%"]
+        for i, (words, acc) in enumerate(zip(routing["words"], routing["router"], strict=True))
+    ]
+    return [
+        "<h2>Routing short texts</h2>",
+        f"<p>{html.escape(routing['description'])}</p>",
+        _table(rows, ["first words", "router", "nearest centroid"]),
+    ]
+
+
 def render(body: dict, hist: np.ndarray | None = None, hist_range=(-4.0, 4.0)) -> str:
     """The report's HTML for a manifest body (and the per-domain relevance histogram)."""
     figs = _figures(body, hist, hist_range)
@@ -146,6 +200,8 @@ def render(body: dict, hist: np.ndarray | None = None, hist_range=(-4.0, 4.0)) -
             ],
         ),
         _img(figs["sizes"], "domain sizes"),
+        *_fit_section(body.get("domain_fit"), len(body["domains"])),
+        *_routing_section(body.get("routing")),
         "<h2>Divergence between domains</h2>",
         _img(figs["heatmap"], "pairwise JS heatmap"),
     ]

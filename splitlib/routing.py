@@ -58,7 +58,7 @@ class Router:
 
             return assign(embed(texts), self.centroids)
         _, unigrams = hashed_ngrams(texts, len(self.idf), with_unigrams=True)
-        proj = projection(len(self.idf), self.dims, self.seed)
+        proj = projection(len(self.idf), self.dims, self.seed) if self.dims else None
         return assign(domain_vectors(unigrams, self.idf, proj), self.centroids)
 
     def route(self, texts: list[str]) -> list[str]:

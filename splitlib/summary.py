@@ -83,6 +83,7 @@ def manifest_body(
         "input_url": input_url,
         "config": config,
         "domain_mode": "labels" if result.label_mode else "kmeans",
+        "domain_fit": getattr(result, "domain_fit", None),
         "counts": {
             "read": n_read,
             "kept": n_kept,

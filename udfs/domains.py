@@ -8,37 +8,25 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from splitlib.domains import assign, domain_vectors, projection
+from splitlib.domains import assign, domain_vectors, projection, similarities
 from splitlib.ngrams import from_arrow, words_of
 from splitlib.text import unit
 from udfs.cache import cached
 
-VECTOR_DDL = "vec_indices array<int>, vec_values array<double>"
 ASSIGN_DDL = "domain int, score float, margin float, u_valid double"
 WORDS_DDL = "domain int, word string, count long"
 
 
-def _vectors(batch: pa.RecordBatch, idf: np.ndarray, dims: int, seed: int) -> np.ndarray:
+def _vectors(batch: pa.RecordBatch, idf: np.ndarray, dims: int, seed: int):
+    """The batch's domain vectors: sparse tf-idf rows, projected ones (dims > 0), or embeddings."""
     if "embedding" in batch.schema.names:
         return batch.column("embedding").flatten().to_numpy(zero_copy_only=False).reshape(-1, dims)
-    proj = cached(("projection", len(idf), dims, seed), lambda: projection(len(idf), dims, seed))
+    proj = None
+    if dims:
+        key = ("projection", len(idf), dims, seed)
+        proj = cached(key, lambda: projection(len(idf), dims, seed))
     grams = from_arrow(batch.column("uni_buckets"), batch.column("uni_counts"))
     return domain_vectors(grams, idf, proj)
-
-
-def vectorizer(idf: np.ndarray, dims: int, seed: int):
-    """mapInArrow: append the document's domain vector, sparse (for fitting k-means on a sample)."""
-
-    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        for batch in batches:
-            v = _vectors(batch, idf, dims, seed)
-            rows, cols = np.nonzero(v)
-            offsets = pa.array(np.searchsorted(rows, np.arange(len(v) + 1)).astype(np.int32))
-            indices = pa.ListArray.from_arrays(offsets, pa.array(cols.astype(np.int32)))
-            values = pa.ListArray.from_arrays(offsets, pa.array(v[rows, cols].astype(np.float64)))
-            yield batch.append_column("vec_indices", indices).append_column("vec_values", values)
-
-    return run
 
 
 def assigner(
@@ -57,13 +45,7 @@ def assigner(
             if label_index is not None:
                 labels = batch.column("label").to_pylist()
                 best = np.array([label_index[x] for x in labels], dtype=np.int32)
-                sims = (
-                    v
-                    @ (
-                        centroids
-                        / np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
-                    ).T
-                )
+                sims = similarities(v, centroids)
                 score = sims[np.arange(len(best)), best]
                 others = sims.copy()
                 others[np.arange(len(best)), best] = -np.inf

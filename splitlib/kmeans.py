@@ -1,0 +1,163 @@
+"""Spherical k-means on the driver, best of several fits, and how much two fits agree.
+
+One Lloyd fit from one initialization lands in a local optimum that depends on the
+seed: on the bundled corpus a single fit gave NMI 0.80 +/- 0.05 against the sources
+over 20 seeds. Keeping the fit of lowest objective among several restarts removes
+most of that spread, and the sample is small enough (one partition, tens of
+thousands of sparse rows) that numpy on the driver runs all restarts in seconds.
+
+Rows are L2-normalized (dense or scipy CSR); a centroid is the normalized mean of
+its rows; the objective is the sum over rows of 1 - cos(row, its centroid).
+Every random choice comes from `numpy.random.default_rng((seed, restart))`, so a
+fit depends only on the rows, their order, K and the seed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+
+@dataclass
+class KMeansFit:
+    centroids: np.ndarray  # (K, dims) float32, unit rows
+    labels: np.ndarray  # (n,) int32, each row's centroid
+    objective: float  # sum over rows of 1 - cos(row, centroid)
+    iterations: int
+    objectives: list[float] = field(default_factory=list)  # every restart's, in order
+    chosen: int = 0  # index of the kept restart
+
+
+def _unit_rows(m: np.ndarray) -> np.ndarray:
+    return (m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+
+class _Rows:
+    """The rows to cluster in the layout Lloyd's steps need, built once per fit.
+
+    Sparse rows keep only the columns some row uses (a smaller centroid matrix stays
+    in cache), in float32; centroid sums are one bincount over the nonzeros.
+    """
+
+    def __init__(self, x):
+        self.shape = x.shape
+        self.n = x.shape[0]
+        self.sparse = sp.issparse(x)
+        if self.sparse:
+            x = sp.csr_matrix(x, dtype=np.float32)
+            self.columns, compact = np.unique(x.indices, return_inverse=True)
+            self.x = sp.csr_matrix((x.data, compact, x.indptr), shape=(self.n, len(self.columns)))
+            self.row_of = np.repeat(np.arange(self.n), np.diff(x.indptr))
+        else:
+            self.x = np.asarray(x, dtype=np.float32)
+        self.dims = self.x.shape[1]
+
+    def similarities(self, centroids: np.ndarray) -> np.ndarray:
+        return np.asarray(self.x @ np.ascontiguousarray(centroids.T), dtype=np.float32)
+
+    def row(self, i: int) -> np.ndarray:
+        if self.sparse:
+            return np.asarray(self.x[i].toarray(), dtype=np.float32).ravel()
+        return self.x[i]
+
+    def sums(self, labels: np.ndarray, k: int) -> np.ndarray:
+        if not self.sparse:
+            out = np.zeros((k, self.dims), dtype=np.float64)
+            np.add.at(out, labels, self.x)
+            return out
+        flat = labels[self.row_of].astype(np.int64) * self.dims + self.x.indices
+        return np.bincount(flat, weights=self.x.data, minlength=k * self.dims).reshape(k, -1)
+
+    def full(self, centroids: np.ndarray, total_dims: int) -> np.ndarray:
+        """Centroids back in the rows' original columns."""
+        if not self.sparse:
+            return centroids
+        out = np.zeros((len(centroids), total_dims), dtype=np.float32)
+        out[:, self.columns] = centroids
+        return out
+
+
+def _init_plus_plus(rows: _Rows, k: int, rng: np.random.Generator) -> np.ndarray:
+    """k-means++ seeding with cosine distance: each next centre drawn in proportion to 1 - cos."""
+    n = rows.n
+    centres = [rows.row(int(rng.integers(n)))]
+    closest = 1.0 - rows.similarities(np.array(centres))[:, 0].astype(np.float64)
+    for _ in range(1, k):
+        weights = np.clip(closest, 0.0, None)
+        total = weights.sum()
+        i = int(rng.choice(n, p=weights / total)) if total > 0 else int(rng.integers(n))
+        centres.append(rows.row(i))
+        closest = np.minimum(closest, 1.0 - rows.similarities(centres[-1][None, :])[:, 0])
+    return _unit_rows(np.array(centres, dtype=np.float32))
+
+
+def lloyd(
+    x, k: int, seed: int, restart: int = 0, max_iter: int = 40, tol: float = 1e-4
+) -> KMeansFit:
+    """One spherical k-means fit from a k-means++ start.
+
+    Stops when no row changes centroid, or when an iteration lowers the objective by
+    less than `tol` of it (the last changes then move a handful of rows).
+    """
+    rows = x if isinstance(x, _Rows) else _Rows(x)
+    rng = np.random.default_rng((seed, restart))
+    centroids = _init_plus_plus(rows, k, rng)
+    labels = np.full(rows.n, -1, dtype=np.int64)
+    iterations, last = 0, np.inf
+    while iterations < max_iter:
+        iterations += 1
+        sims = rows.similarities(centroids)
+        new = sims.argmax(axis=1)
+        objective = float((1.0 - sims[np.arange(rows.n), new].astype(np.float64)).sum())
+        if np.array_equal(new, labels) or last - objective < tol * objective:
+            break
+        labels, last = new, objective
+        sums = rows.sums(labels, k)
+        empty = np.flatnonzero(np.linalg.norm(sums, axis=1) == 0)
+        if len(empty):
+            # an emptied centroid restarts at the rows worst served, farthest first
+            worst = np.argsort(sims[np.arange(rows.n), labels], kind="stable")[: len(empty)]
+            for c, i in zip(empty, worst, strict=False):
+                sums[c] = rows.row(int(i))
+        centroids = _unit_rows(sums)
+    sims = rows.similarities(centroids)
+    labels = sims.argmax(axis=1)
+    objective = float((1.0 - sims[np.arange(rows.n), labels].astype(np.float64)).sum())
+    return KMeansFit(
+        rows.full(centroids, rows.shape[1]), labels.astype(np.int32), objective, iterations
+    )
+
+
+def best_of(x, k: int, seed: int, restarts: int, max_iter: int = 40) -> KMeansFit:
+    """`restarts` fits from different starts; the one of lowest objective (first on ties)."""
+    if k < 1 or x.shape[0] < k:
+        raise ValueError(f"cannot fit {k} centroids to {x.shape[0]} rows")
+    rows = _Rows(x)
+    fits = [lloyd(rows, k, seed, r, max_iter) for r in range(max(1, restarts))]
+    objectives = [f.objective for f in fits]
+    chosen = int(np.argmin(objectives))
+    best = fits[chosen]
+    best.objectives, best.chosen = objectives, chosen
+    return best
+
+
+def nmi(a, b) -> float:
+    """Normalized mutual information of two labelings (arithmetic mean of the entropies).
+
+    1 when one labeling is a renaming of the other, near 0 when they are unrelated.
+    """
+    _, ia = np.unique(np.asarray(a), return_inverse=True)
+    _, ib = np.unique(np.asarray(b), return_inverse=True)
+    joint = np.zeros((ia.max() + 1, ib.max() + 1))
+    np.add.at(joint, (ia, ib), 1)
+    p = joint / joint.sum()
+    pa, pb = p.sum(1), p.sum(0)
+    nz = p > 0
+    mi = float((p[nz] * np.log(p[nz] / np.outer(pa, pb)[nz])).sum())
+    ha = -float((pa[pa > 0] * np.log(pa[pa > 0])).sum())
+    hb = -float((pb[pb > 0] * np.log(pb[pb > 0])).sum())
+    if ha + hb == 0:
+        return 1.0
+    return 2.0 * mi / (ha + hb)

@@ -1,0 +1,142 @@
+"""Domain discovery holds across seeds: best-of-restarts k-means, its diagnostics, stability."""
+
+from __future__ import annotations
+
+import glob
+import os
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+from helpers import bundled_records
+
+from splitlib.config import build
+from splitlib.discovery import DomainFit, discover_domains, sample_idf, tfidf_rows
+from splitlib.domains import assign
+from splitlib.kmeans import best_of, lloyd, nmi
+from splitlib.ngrams import hashed_ngrams
+from splitlib.text import doc_hashes
+
+
+@pytest.fixture(scope="module")
+def bundled_vectors():
+    """The bundled corpus as the job's k-means sample sees it (10,500 < sample_docs: all of it)."""
+    cfg = build()
+    records = bundled_records()
+    # in the job's order: the sample is sorted by the documents' keys
+    keys = doc_hashes([r["id"] for r in records], cfg.seed)
+    records = [records[i] for i in np.argsort(keys, kind="stable")]
+    _, uni = hashed_ngrams([r["text"] for r in records], cfg.features.n_buckets, with_unigrams=True)
+    x = tfidf_rows(uni, sample_idf(uni, cfg.features.n_buckets), cfg.domains.dims, cfg.seed)
+    return records, x
+
+
+@pytest.mark.slow
+def test_three_seeds_each_recover_the_sources(bundled_run, bundled_vectors):
+    """Seed 0 is the job itself; seeds 1 and 2 refit the same sample with the job's function."""
+    root, manifest = bundled_run
+    records, x = bundled_vectors
+    sources = [r["source"] for r in records]
+    docs = pq.ParquetDataset(sorted(glob.glob(os.path.join(root, "docs", "*.parquet")))).read()
+    job = dict(zip(docs.column("id").to_pylist(), docs.column("domain").to_pylist(), strict=True))
+    job_domains = [job[r["id"]] for r in records]
+    assert nmi(job_domains, sources) >= 0.82
+    cfg = build()
+    for seed in (1, 2):
+        fit = discover_domains(x, 7, seed, cfg.domains.restarts, stability=False, scan=0)
+        assigned = assign(x, fit.centroids)[0]
+        assert nmi(assigned, sources) >= 0.82, seed
+        if seed == 1:  # the job's own stability number compares seed 0 with this fit
+            assert nmi(assigned, job_domains) == pytest.approx(
+                manifest["domain_fit"]["stability"], abs=0.01
+            )
+
+
+@pytest.mark.slow
+def test_the_manifest_records_every_fit_and_keeps_the_lowest(bundled_run):
+    _, manifest = bundled_run
+    fit = manifest["domain_fit"]
+    assert fit["restarts"] == 10 and len(fit["objectives"]) == 10
+    assert fit["chosen_objective"] == min(fit["objectives"]) == fit["objectives"][fit["chosen"]]
+    assert fit["sample_docs"] == 10_500
+    assert 0.82 <= fit["stability"] <= 1.0 and fit["stability_warning"] is None
+    assert fit["stability_seeds"] == [0, 1]
+    scan = {int(k): v for k, v in fit["k_scan"].items()}
+    assert sorted(scan) == [5, 6, 7, 8, 9]
+    assert scan[7] == fit["chosen_objective"]
+    # more domains fit the sample more closely
+    assert scan[5] > scan[7] > scan[9]
+
+
+def test_a_fit_is_determined_by_its_seed_and_the_best_is_kept(bundled_vectors):
+    records, x = bundled_vectors
+    rows = x[:1500]
+    a, b = best_of(rows, 7, seed=3, restarts=4), best_of(rows, 7, seed=3, restarts=4)
+    assert np.array_equal(a.labels, b.labels) and a.objectives == b.objectives
+    singles = [lloyd(rows, 7, seed=3, restart=r).objective for r in range(4)]
+    assert a.objectives == pytest.approx(singles, rel=1e-9)
+    assert a.objective == min(singles) and a.chosen == int(np.argmin(singles))
+    # the objective is the sum of 1 - cosine to the centroid of each row
+    sims = np.asarray(rows @ a.centroids.T)
+    assert a.objective == pytest.approx(float((1 - sims.max(axis=1)).sum()), rel=1e-4)
+
+
+def test_nmi_is_one_for_a_renaming_and_zero_for_independent_labels():
+    a = np.repeat([0, 1, 2], 4)
+    assert nmi(a, 2 - a) == pytest.approx(1.0)
+    assert nmi(np.tile([0, 1], 6), np.repeat([0, 1], 6)) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_a_low_stability_warns_in_one_line():
+    from jobs.stages import fit_summary
+
+    cfg = build()
+    fit = DomainFit(
+        centroids=np.zeros((2, 3), np.float32),
+        labels=np.zeros(4, np.int32),
+        objective=1.5,
+        objectives=[2.0, 1.5],
+        chosen=1,
+        iterations=3,
+        stability=0.41,
+        k_scan={2: 1.5, 3: 1.0},
+    )
+    summary = fit_summary(cfg, fit, 4)
+    assert summary["stability"] == 0.41
+    assert summary["stability_warning"].startswith("domains are unstable: NMI 0.41 between seeds 0")
+    assert "\n" not in summary["stability_warning"]
+    assert (
+        fit_summary(cfg, DomainFit(**{**fit.__dict__, "stability": 0.9}), 4)["stability_warning"]
+        is None
+    )
+
+
+def test_domains_get_names_a_reader_recognizes(bundled_vectors):
+    """Each source of the bundled corpus named from its word counts: specific words, no filler."""
+    import pyarrow as pa
+
+    from splitlib.domains import domain_names
+    from splitlib.ngrams import words_of
+
+    records, _ = bundled_vectors
+    sources = sorted({r["source"] for r in records})
+    counts: dict[int, dict[str, int]] = {d: {} for d in range(len(sources))}
+    words = words_of(pa.array([r["text"] for r in records])).to_pylist()
+    for record, doc_words in zip(records, words, strict=True):
+        own = counts[sources.index(record["source"])]
+        for w in doc_words:
+            if len(w) >= 3:
+                own[w] = own.get(w, 0) + 1
+    counts = {d: {w: c for w, c in c_d.items() if c >= 3} for d, c_d in counts.items()}
+    names = dict(zip(sources, domain_names(counts, len(sources)), strict=True))
+    assert names == {
+        "fortunes": "computer-linux",
+        "kjv-bible": "lord-unto",
+        "python-docs": "class-return",
+        "shakespeare": "love-sir",
+        "wikibooks-recipes": "water-add",
+        "wikipedia": "species-century",
+        "wordnet": "genus-family",
+    }
+    # deterministic: the same counts give the same names
+    assert domain_names(counts, len(sources)) == list(names.values())
