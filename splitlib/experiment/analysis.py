@@ -170,7 +170,22 @@ def summarize(
             for base in (NO_SPLIT, "80/20")
             if base in per_seed[seeds[0]]
         },
+        "domain_gains": {
+            base: domain_gains(per_seed, base, list(shares))
+            for base in (NO_SPLIT, "80/20")
+            if base in per_seed[seeds[0]]
+        },
     }
+
+
+def domain_gains(per_seed: dict, base: str, domains: list[str]) -> dict[str, Any]:
+    """Per domain: (base - planned) / base, paired by seed (positive: the split wins there)."""
+    out = {}
+    for k in domains:
+        rel = [(v[base]["domain_loss"][k] - v[PLANNED]["domain_loss"][k]) / v[base]["domain_loss"][k]
+               for v in per_seed.values()]  # fmt: skip
+        out[k] = interval(rel)
+    return out
 
 
 def _paired(per_seed: dict, a: str, b: str, metric: str) -> list[float] | None:

@@ -107,6 +107,16 @@ def page(results: dict[str, Any]) -> str:
         parts = [f"{m.replace('_loss', '')} {_pct(v['relative'])}" for m, v in g.items() if v]
         lines.append(f"- Gain of the planned split over {base} (positive: split better): "
                      + "; ".join(parts))  # fmt: skip
+    js = results.get("js_to_mixture", {})
+    lines += ["", "Per domain, planned against no-split (relative gain, positive: split better):",
+              "", "| domain | JS to mixture | no-split loss | planned loss | gain |",
+              "|---|---:|---|---|---|"]  # fmt: skip
+    for k, g in results["domain_gains"].get(NO_SPLIT, {}).items():
+        lines.append(
+            f"| {k} | {js.get(k, float('nan')):.3f} | "
+            f"{_ival(results['arms'][NO_SPLIT]['domain_loss'][k])} | "
+            f"{_ival(results['arms'][PLANNED]['domain_loss'][k])} | {_pct(g)} |"
+        )
     lines += ["", "Forgetting (each specialist's loss on the mixture's validation set, planned "
               f"arm) against no-split's {_ival(results['arms'][NO_SPLIT]['weighted_loss'])}:", ""]  # fmt: skip
     for k, v in results["arms"][PLANNED]["mixture_loss_of_specialists"].items():

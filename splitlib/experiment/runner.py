@@ -200,6 +200,7 @@ def run(exp: Experiment) -> int:
         "arms_definition": [asdict(a) for a in arms],
         "repeats": {a.name: repeats(a, exp.batch_tokens, manifest) for a in arms},
         "domain_shares": shares,
+        "js_to_mixture": {d["name"]: d.get("js_to_mixture") for d in manifest["domains"]},
     }  # fmt: skip
     per_seed: dict[int, dict[str, dict]] = {}
     for seed in p.seeds:

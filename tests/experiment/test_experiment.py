@@ -66,6 +66,8 @@ def test_tiny_experiment_equal_compute_and_every_field(split_run, tmp_path):
     assert res["best"]["arm"] in {"planned", "f=0.35", "f=0.65"}
     assert set(res["gains"]) == {"no_split", "80/20"}
     assert set(res["gains"]["no_split"]) == {"macro_loss", "weighted_loss", "routed_loss"}
+    domains = {"kjv-bible", "python-docs", "wikibooks-recipes"}
+    assert set(res["domain_gains"]["no_split"]) == set(res["js_to_mixture"]) == domains
     assert set(res["fits"]) >= {"auto", "chinchilla"}
     assert all("identified" in f or "error" in f for f in res["fits"].values())
     assert res["plan"]["curve"] and 0 < res["plan"]["pretrain_fraction"] <= 1
