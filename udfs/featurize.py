@@ -19,10 +19,14 @@ FEATURES_DDL = (
 
 
 EMBEDDING_DDL = "embedding array<float>"
+LANGUAGE_DDL = "language string, language_score float"
 
 
-def featurizer(tokenizer_json: str, n_buckets: int, embeddings: bool = False):
-    """A mapInArrow function appending FEATURES_DDL (and EMBEDDING_DDL) columns to each batch."""
+def featurizer(
+    tokenizer_json: str, n_buckets: int, embeddings: bool = False, languages: bool = False
+):
+    """A mapInArrow function appending FEATURES_DDL (then LANGUAGE_DDL, then EMBEDDING_DDL)
+    columns to each batch."""
     key = hashlib.sha256(tokenizer_json.encode()).hexdigest()
 
     def build():
@@ -51,6 +55,12 @@ def featurizer(tokenizer_json: str, n_buckets: int, embeddings: bool = False):
                 ("uni_counts", uni_counts),
             ):
                 batch = batch.append_column(name, column)
+            if languages:
+                from splitlib.language import identify_languages
+
+                codes, confidence = identify_languages(texts.to_pylist())
+                batch = batch.append_column("language", pa.array(codes, type=pa.string()))
+                batch = batch.append_column("language_score", pa.array(confidence, pa.float32()))
             if embeddings:
                 from splitlib.embedding import DIMS, embed
 
