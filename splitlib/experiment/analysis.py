@@ -80,16 +80,16 @@ class SeedEvals:
         if not rows:
             raise ValueError(f"no run records for {sorted(branches)} in {self.out}")
         per_branch = {(r["kind"], r.get("specialist"), r["pretrain_tokens"],
-                       r["special_tokens"]) for r in rows}  # fmt: skip
-        pretrain = {p for _, _, p, _ in per_branch}
-        if len(pretrain) != 1:
-            raise ValueError(f"the models of one arm disagree on D: {sorted(pretrain)}")
-        return pretrain.pop() + sum(s for _, _, _, s in per_branch)
+                       r["decay_tokens"], r["special_tokens"]) for r in rows}  # fmt: skip
+        # the specialists' D and the decayed seed's D (its tokens less its decay) agree
+        d = {p - (dd if kind == "seed_decay" else 0) for kind, _, p, dd, _ in per_branch}
+        if len(d) != 1:
+            raise ValueError(f"the models of one arm disagree on D: {sorted(d)}")
+        # the stable trunk to D is shared: count the decayed seed's tokens once, whole
+        return max(p for _, _, p, _, _ in per_branch) + sum(s for *_, s in per_branch)
 
     def measure(self, arm: Arm, batch_tokens: int) -> dict[str, Any]:
-        serving = arm_branches(arm, batch_tokens)
-        if MIXTURE in serving:  # one model serves every domain
-            serving = {k: serving[MIXTURE] for k in self.shares}
+        serving = arm_branches(arm, list(self.shares), batch_tokens)
         domain = {k: self.losses(self._nll[b])[k] for k, b in serving.items()}
         served = np.empty_like(self.tokens)
         for i, d in enumerate(self.domain):  # oracle: each document by its domain's model
@@ -115,10 +115,14 @@ def predicted(arm: Arm, law: Law, n_params: float, batch_tokens: int,
               shares: dict[str, float]) -> dict[str, Any]:  # fmt: skip
     """The law's losses for an arm: per domain, macro and share-weighted means."""
     d = arm.pretrain_steps * batch_tokens
+    seed = (arm.pretrain_steps + arm.seed_decay_steps) * batch_tokens  # as the law's seed runs
     per = {}
     for k in shares:
-        special = arm.special_steps.get(k, 0) * batch_tokens
-        per[k] = float(law.predict(n_params, d, special, canonical_domain(k)))
+        if k in arm.special_steps:
+            x = law.predict(n_params, d, arm.special_steps[k] * batch_tokens, canonical_domain(k))
+        else:
+            x = law.predict(n_params, seed, 0.0, canonical_domain(k))
+        per[k] = float(x)
     return {
         "domain_loss": per,
         "macro_loss": float(np.mean(list(per.values()))),
@@ -145,6 +149,7 @@ def summarize(
             "kind": arm.kind,
             "pretrain_fraction": arm.fraction,
             "pretrain_tokens": arm.pretrain_steps * batch_tokens,
+            "seed_decay_tokens": arm.seed_decay_steps * batch_tokens,
             "special_tokens": {k: s * batch_tokens for k, s in arm.special_steps.items()},
             "compute_tokens": [r["compute_tokens"] for r in rows],
             "macro_loss": macro,

@@ -34,51 +34,74 @@ NO_SPLIT, PLANNED, HABIT = "no_split", "planned", "80/20"
 
 @dataclass(frozen=True)
 class Arm:
-    """One way to spend the budget: D and D'_k in optimizer steps (no specialists: no split)."""
+    """One way to spend the budget, in optimizer steps.
+
+    pretrain_steps: D, where the specialists branch off the stable seed (T for no-split);
+    special_steps: D'_k of the domains that get a specialist; seed_decay_steps: when some
+    domain gets none (the plan can give a domain zero tokens), the seed decays this long
+    after D and serves those domains, as `splitlib train` serves them, inside the budget.
+    """
 
     name: str
     kind: str  # planned | grid | habit | no_split
     pretrain_steps: int
     special_steps: dict[str, int] = field(default_factory=dict)
+    seed_decay_steps: int = 0
 
     @property
     def total_steps(self) -> int:
-        return self.pretrain_steps + sum(self.special_steps.values())
+        return self.pretrain_steps + self.seed_decay_steps + sum(self.special_steps.values())
 
     @property
     def fraction(self) -> float:
-        """f = D / T."""
-        return self.pretrain_steps / self.total_steps
+        """f: the share of T spent on the mixture (D, plus the seed's decay if it serves)."""
+        return (self.pretrain_steps + self.seed_decay_steps) / self.total_steps
 
 
 def grid_name(f: float) -> str:
     return f"f={f:g}"
 
 
-def whole_steps(fraction: float, shares: dict[str, float], total_steps: int) -> tuple[int, dict]:
-    """D and D'_k in whole steps summing exactly to `total_steps`: D = round(f*T) (at least
-    one step), the rest by largest remainder in proportion to `shares`, at least two steps
-    per specialist (every domain gets its specialist, so routing always has one, and it
-    trains one stable step before its decay)."""
+MIN_SPECIALIST_STEPS = 2  # one stable step and one decay step
+
+
+def whole_steps(
+    fraction: float, shares: dict[str, float], total_steps: int, decay_fraction: float
+) -> tuple[int, dict[str, int], int]:
+    """(D, D'_k, seed decay) in whole steps summing exactly to `total_steps`.
+
+    The mixture gets round(f*T) steps, the rest goes to the specialists by largest
+    remainder in proportion to `shares`. A domain whose share is under two steps gets no
+    specialist; then the seed's round(f*T) steps are D plus a decay of about
+    `decay_fraction` of D, and the decayed seed serves that domain."""
     k = len(shares)
-    if total_steps < 2 * k + 1:
+    if total_steps < MIN_SPECIALIST_STEPS * k + 2:
         raise UserError(
             f"the target budget is {total_steps} optimizer steps, too few for a seed and {k} "
             "specialists: raise the compute or lower --batch-seqs."
         )
-    d = min(max(1, round(fraction * total_steps)), total_steps - 2 * k)
-    rest = total_steps - d
+    mixture = min(max(2, round(fraction * total_steps)), total_steps - MIN_SPECIALIST_STEPS)
+    rest = total_steps - mixture
     names = list(shares)
     w = np.array([max(0.0, shares[n]) for n in names], dtype=float)
     w = w / w.sum() if w.sum() > 0 else np.full(k, 1.0 / k)
-    raw = w * rest
-    steps = np.maximum(2, np.floor(raw)).astype(int)
-    while steps.sum() > rest:  # the minimum of two steps overshot: take from the largest
-        i = int(np.argmax(np.where(steps > 2, steps - raw, -np.inf)))
-        steps[i] -= 1
+    keep = w * rest >= MIN_SPECIALIST_STEPS
+    if not keep.any():  # too little for anyone: the largest share takes it all
+        keep[int(np.argmax(w))] = True
+    while (keep.sum() * MIN_SPECIALIST_STEPS) > rest:  # too many specialists to afford
+        keep[int(np.argmin(np.where(keep, w, np.inf)))] = False
+    w = np.where(keep, w, 0.0)
+    raw = w / w.sum() * rest
+    steps = np.where(keep, np.maximum(MIN_SPECIALIST_STEPS, np.floor(raw)), 0).astype(int)
+    while steps.sum() > rest:  # the minimum overshot: take from the largest surplus
+        steps[int(np.argmax(np.where(steps > MIN_SPECIALIST_STEPS, steps - raw, -np.inf)))] -= 1
     while steps.sum() < rest:
-        steps[int(np.argmax(raw - steps))] += 1
-    return d, {n: int(s) for n, s in zip(names, steps, strict=True)}
+        steps[int(np.argmax(np.where(keep, raw - steps, -np.inf)))] += 1
+    special = {n: int(x) for n, x in zip(names, steps, strict=True) if x > 0}
+    if len(special) == k:
+        return mixture, special, 0
+    d = max(1, round(mixture / (1.0 + decay_fraction)))
+    return d, special, mixture - d
 
 
 def make_arms(
@@ -89,6 +112,7 @@ def make_arms(
     names: list[str],
     total_steps: int,
     fractions: list[float],
+    decay_fraction: float,
 ) -> list[Arm]:
     """The arms for a target of `total_steps` steps. `plan` is `splitlib plan`'s output for
     T = total_steps x batch tokens; `domains` the budgets it was planned with (canonical
@@ -100,14 +124,21 @@ def make_arms(
     planned = {
         n: float(plan["special_tokens"].get(c, 0.0)) for n, c in zip(names, canon, strict=True)
     }
-    d, s = whole_steps(plan["pretrain_fraction"], planned, total_steps)
-    arms.append(Arm(PLANNED, "planned", d, s))
+    arms.append(
+        Arm(
+            PLANNED,
+            "planned",
+            *whole_steps(plan["pretrain_fraction"], planned, total_steps, decay_fraction),
+        )
+    )
     for f in fractions:
         x = problem.fill(np.array([f * total]), np.array([(1.0 - f) * total]))[0]
-        d, s = whole_steps(f, dict(zip(names, map(float, x), strict=True)), total_steps)
-        arms.append(Arm(grid_name(f), "grid", d, s))
-    d, s = whole_steps(HABIT_FRACTION, {n: 1.0 for n in names}, total_steps)
-    arms.append(Arm(HABIT, "habit", d, s))
+        shares = dict(zip(names, map(float, x), strict=True))
+        arms.append(Arm(grid_name(f), "grid", *whole_steps(f, shares, total_steps, decay_fraction)))
+    equal = {n: 1.0 for n in names}
+    arms.append(
+        Arm(HABIT, "habit", *whole_steps(HABIT_FRACTION, equal, total_steps, decay_fraction))
+    )
     return arms
 
 
@@ -115,16 +146,25 @@ def branch_name(domain: str, d: int, s: int, batch_tokens: int) -> str:
     return f"spec-{domain}-D{d * batch_tokens}-S{s * batch_tokens}"
 
 
+def seed_name(d: int, decay: int, batch_tokens: int) -> str:
+    return f"seed-D{d * batch_tokens}-decay{decay * batch_tokens}"
+
+
 def no_split_name(total_steps: int, batch_tokens: int) -> str:
     return f"nosplit-T{total_steps * batch_tokens}"
 
 
-def arm_branches(arm: Arm, batch_tokens: int) -> dict[str, str]:
-    """Domain -> the branch (evaluated model) serving it; no_split: every domain the same."""
-    if not arm.special_steps:
-        return {MIXTURE: no_split_name(arm.total_steps, batch_tokens)}
+def arm_branches(arm: Arm, domains: list[str], batch_tokens: int) -> dict[str, str]:
+    """Domain -> the branch (evaluated model) serving it: its specialist, else the decayed
+    seed; no_split: the one model for every domain."""
+    if arm.kind == "no_split":
+        return {k: no_split_name(arm.total_steps, batch_tokens) for k in domains}
+    seed = seed_name(arm.pretrain_steps, arm.seed_decay_steps, batch_tokens)
     return {
-        k: branch_name(k, arm.pretrain_steps, s, batch_tokens) for k, s in arm.special_steps.items()
+        k: branch_name(k, arm.pretrain_steps, arm.special_steps[k], batch_tokens)
+        if k in arm.special_steps
+        else seed
+        for k in domains
     }
 
 
@@ -139,17 +179,25 @@ def training_plan(
     t = totals.pop()
     b = batch_tokens
     dn = decay_steps_for(t, decay_fraction)
-    branches = [
-        Branch(no_split_name(t, b), "no_split", trunk="seed", mark=t - dn, decay_steps=dn,
-               specialist=None, pretrain_tokens=t * b, special_tokens=0, decay_tokens=dn * b,
-               group=(0, -1))
-    ]  # fmt: skip
+    branches = {
+        no_split_name(t, b): Branch(no_split_name(t, b), "no_split", trunk="seed", mark=t - dn,
+                                    decay_steps=dn, specialist=None, pretrain_tokens=t * b,
+                                    special_tokens=0, decay_tokens=dn * b, group=(0, -1))
+    }  # fmt: skip
     seed_marks = {t - dn}
     spec: dict[tuple[str, int], set[int]] = {}  # (domain, D) -> D'_k values, in steps
     for arm in arms:
+        if arm.kind == "no_split":
+            continue
+        d, dd = arm.pretrain_steps, arm.seed_decay_steps
+        seed_marks.add(d)
         for k, s in arm.special_steps.items():
-            spec.setdefault((k, arm.pretrain_steps), set()).add(s)
-            seed_marks.add(arm.pretrain_steps)
+            spec.setdefault((k, d), set()).add(s)
+        if dd:
+            branches[seed_name(d, dd, b)] = Branch(
+                seed_name(d, dd, b), "seed_decay", trunk="seed", mark=d, decay_steps=dd,
+                specialist=None, pretrain_tokens=(d + dd) * b, special_tokens=0,
+                decay_tokens=dd * b, group=(0, -1))  # fmt: skip
     trunks = [Trunk("seed", MIXTURE, None, 0, max(seed_marks), tuple(sorted(seed_marks)))]
     for (k, d), values in sorted(spec.items()):
         name = f"spec-{k}-D{d * b}"
@@ -157,10 +205,9 @@ def training_plan(
         trunks.append(Trunk(name, k, "seed", d, max(marks), tuple(marks)))
         for s in sorted(values):
             ds = decay_steps_for(s, decay_fraction)
-            branches.append(
-                Branch(branch_name(k, d, s, b), "spec", trunk=name, mark=d + s - ds,
-                       decay_steps=ds, specialist=k, pretrain_tokens=d * b,
-                       special_tokens=s * b, decay_tokens=ds * b, group=(0, 0))
-            )  # fmt: skip
+            branches[branch_name(k, d, s, b)] = Branch(
+                branch_name(k, d, s, b), "spec", trunk=name, mark=d + s - ds, decay_steps=ds,
+                specialist=k, pretrain_tokens=d * b, special_tokens=s * b,
+                decay_tokens=ds * b, group=(0, 0))  # fmt: skip
     warmup = max(1, round(warmup_fraction * t))
-    return Plan(b, warmup, tuple(trunks), tuple(branches), ())
+    return Plan(b, warmup, tuple(trunks), tuple(branches.values()), ())

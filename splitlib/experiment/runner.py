@@ -176,7 +176,7 @@ def run(exp: Experiment) -> int:
         for k in names
     ]  # fmt: skip
     arms = make_arms(plan, fitted, target["n_params"], budgets, names,
-                     target["total_steps"], list(p.fractions))  # fmt: skip
+                     target["total_steps"], list(p.fractions), exp.decay_fraction)  # fmt: skip
     _log(
         f"target {target['model']} at T = {target['total_tokens']:,} tokens "
         f"({target['held_out_because']}); planned f = {plan['pretrain_fraction']:.3f}; "

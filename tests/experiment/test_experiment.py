@@ -9,11 +9,24 @@ from splitlib.cli import main
 from splitlib.experiment.arms import Arm, training_plan, whole_steps
 
 
-def test_whole_steps_spend_exactly_the_budget_with_two_steps_per_specialist():
-    d, s = whole_steps(0.5, {"a": 3.0, "b": 1.0, "c": 0.0}, 20)
-    assert (d, s) == (10, {"a": 6, "b": 2, "c": 2})  # c keeps two steps: it still gets served
-    d, s = whole_steps(0.97, {"a": 1.0, "b": 1.0}, 20)
-    assert (d, s) == (16, {"a": 2, "b": 2})
+def test_whole_steps_spend_exactly_the_budget():
+    d, special, decay = whole_steps(0.5, {"a": 3.0, "b": 1.0, "c": 1.0}, 20, 0.2)
+    assert (d, special, decay) == (10, {"a": 6, "b": 2, "c": 2}, 0)  # two steps at least
+    # two steps left for two specialists: one affordable; the decayed seed serves b
+    d, special, decay = whole_steps(0.97, {"a": 1.0, "b": 1.0}, 20, 0.2)
+    assert (d, special, decay) == (15, {"a": 2}, 3)
+
+
+def test_a_domain_planned_at_zero_is_served_by_the_seed_decayed_inside_the_budget():
+    d, special, decay = whole_steps(0.5, {"a": 3.0, "b": 1.0, "c": 0.0}, 40, 0.2)
+    # the mixture's 20 steps: D = 17 stable steps, then the seed decays for 3 and serves c
+    assert (d, special, decay) == (17, {"a": 15, "b": 5}, 3)
+    arm = Arm("planned", "planned", d, special, decay)
+    assert arm.total_steps == 40 and arm.fraction == 0.5
+    plan = training_plan([Arm("no_split", "no_split", 40), arm], 64, 0.2)
+    seed = next(b for b in plan.branches if b.kind == "seed_decay")
+    assert (seed.mark, seed.decay_steps, seed.pretrain_tokens) == (17, 3, 20 * 64)
+    assert plan.trunk("seed").marks == (17, 32)
 
 
 def test_one_trunk_serves_every_arm_and_no_split_decays_over_its_own_t():
