@@ -28,6 +28,7 @@ from splitlib.errors import UserError
 from splitlib.ngrams import from_arrow
 from splitlib.progress import Progress
 from splitlib.relevance import DomainModels
+from splitlib.routing import Router, prefix_accuracy
 from splitlib.selection import KEY_BINS, prune_threshold, resample_cutoffs
 from splitlib.summary import rounded
 from splitlib.tokenizer import tokenizer_info, train_tokenizer
@@ -38,6 +39,7 @@ from udfs.relevance import RELEVANCE_DDL, scorer
 from udfs.select import add_key_hist
 
 HIST_BINS = 200
+ROUTING_DOCS = 2000  # validation documents whose prefixes are routed for the report
 HIST_RANGE = (-4.0, 4.0)  # relevance, nats per feature
 
 
@@ -94,6 +96,7 @@ class StageResult:
     valid_fraction: list[float]
     resample_cutoffs: np.ndarray | None = None
     domain_fit: dict | None = field(default=None)
+    routing: dict | None = field(default=None)
 
 
 def run_stages(
@@ -107,6 +110,7 @@ def run_stages(
     selection = selection_stage(cfg, stats, domains.k)
     features.docs.unpersist()
     save_domains(cfg, domains, stats)
+    routing = routing_check(cfg, selection.final, domains)
     return StageResult(
         final=selection.final,
         k=domains.k,
@@ -122,6 +126,7 @@ def run_stages(
         valid_fraction=stats.valid_fraction,
         resample_cutoffs=selection.resample_cutoffs,
         domain_fit=domains.fit,
+        routing=routing,
     )
 
 
@@ -469,6 +474,39 @@ def selection_stage(cfg: SplitConfig, stats: Statistics, k: int) -> Selection:
         )
         cutoffs = resample_cutoffs(token_hist, cfg.select.resample_tokens)
     return Selection(final, threshold, contaminated, cutoffs)
+
+
+# --------------------------------------------------------------------------- routing
+
+
+def routing_check(cfg: SplitConfig, final: DataFrame, domains: Domains) -> dict | None:
+    """How often validation documents cut to their first words route where the whole went."""
+    if cfg.domains.features == "embedding":
+        return None  # embedding every prefix of every document costs more than it tells
+    rows = (
+        final.filter(F.col("split") == "valid")
+        .select("key", "text", "domain")
+        .orderBy("key")
+        .limit(ROUTING_DOCS)
+        .collect()
+    )
+    if not rows:
+        return None
+    router = Router(
+        domains=domains.names,
+        centroids=domains.centroids,
+        idf=domains.idf,
+        dims=domains.dims,
+        seed=cfg.seed,
+        features=cfg.domains.features,
+    )
+    result = prefix_accuracy(router, [r.text for r in rows], [r.domain for r in rows])
+    result["description"] = (
+        f"{len(rows):,} validation documents cut to their first words and routed as "
+        "`splitlib route` does (nearest centroid): the share that goes to the domain the job "
+        "gave the whole document. Prompts shorter than the shortest cut route less reliably."
+    )
+    return result
 
 
 # --------------------------------------------------------------------------- domains/ folder

@@ -64,9 +64,10 @@ class _Rows:
 
     def sums(self, labels: np.ndarray, k: int) -> np.ndarray:
         if not self.sparse:
-            out = np.zeros((k, self.dims), dtype=np.float64)
-            np.add.at(out, labels, self.x)
-            return out
+            onehot = sp.csr_matrix(
+                (np.ones(self.n), (labels, np.arange(self.n))), shape=(k, self.n)
+            )
+            return np.asarray(onehot @ self.x, dtype=np.float64)
         flat = labels[self.row_of].astype(np.int64) * self.dims + self.x.indices
         return np.bincount(flat, weights=self.x.data, minlength=k * self.dims).reshape(k, -1)
 

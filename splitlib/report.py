@@ -127,13 +127,39 @@ def _routing_section(routing: dict | None) -> list[str]:
     if not routing:
         return []
     rows = [
-        [words, f"{100 * acc:.1f}%", f"{100 * routing['centroid'][i]:.1f}%"]
-        for i, (words, acc) in enumerate(zip(routing["words"], routing["router"], strict=True))
+        [n, f"{100 * acc:.1f}%"]
+        for n, acc in zip(routing["words"], routing["accuracy"], strict=True)
     ]
     return [
         "<h2>Routing short texts</h2>",
         f"<p>{html.escape(routing['description'])}</p>",
-        _table(rows, ["first words", "router", "nearest centroid"]),
+        _table(rows, ["first words", "routed as the whole document"]),
+    ]
+
+
+def _languages_section(body: dict) -> list[str]:
+    """Documents and tokens per language, and each domain's language mix."""
+    languages = body.get("languages")
+    if not languages:
+        return []
+    docs = sum(v["docs"] for v in languages.values()) or 1
+    rows = [
+        [code, f"{v['docs']:,}", f"{100 * v['docs'] / docs:.1f}%", f"{v['tokens']:,}"]
+        for code, v in languages.items()
+    ]
+    mix = []
+    for d in body["domains"]:
+        own = d.get("languages", {})
+        total = sum(v["docs"] for v in own.values()) or 1
+        shares = [f"{code} {100 * v['docs'] / total:.0f}%" for code, v in list(own.items())[:4]]
+        mix.append([d["name"], ", ".join(shares) + (", ..." if len(own) > 4 else "")])
+    return [
+        "<h2>Languages</h2>",
+        "<p>Language of every document (fastText language identification; the code and its "
+        "confidence are the <code>language</code> and <code>language_score</code> columns of "
+        "<code>docs/</code>).</p>",
+        _table(rows, ["language", "docs", "share", "tokens"]),
+        _table(mix, ["domain", "languages (share of its documents)"]),
     ]
 
 
@@ -200,6 +226,7 @@ def render(body: dict, hist: np.ndarray | None = None, hist_range=(-4.0, 4.0)) -
             ],
         ),
         _img(figs["sizes"], "domain sizes"),
+        *_languages_section(body),
         *_fit_section(body.get("domain_fit"), len(body["domains"])),
         *_routing_section(body.get("routing")),
         "<h2>Divergence between domains</h2>",

@@ -3,6 +3,13 @@
 `splitlib route TEXT|FILE --run URL` prints one domain per text. The router reads
 only `domains/` of a committed run (centroids, idf, featurizer settings), so it
 serves the specialists without Spark.
+
+Short texts (prompts) are routed by the same rule. Measured on validation documents
+cut to their first 8 ... 256 words (`prefix_accuracy`, in every run's manifest and
+report; `benchmarks/bench_routing.py` on four corpora): the sparse tf-idf vectors of
+the best-of-restarts centroids route prompts better than the projected vectors of
+one fit did, while a naive Bayes classifier on the domains' n-gram models won on the
+bundled corpus but lost on two of three held-out corpora, so it is not used.
 """
 
 from __future__ import annotations
@@ -21,6 +28,8 @@ from splitlib.domains import assign, domain_vectors, projection
 from splitlib.errors import UserError
 from splitlib.manifest import read_manifest, run_root_of
 from splitlib.ngrams import hashed_ngrams
+
+PREFIX_WORDS = (8, 16, 32, 64, 256)  # prefix lengths at which routing accuracy is measured
 
 
 def _load_npy(url: str) -> np.ndarray:
@@ -65,6 +74,23 @@ class Router:
         """The domain name of every text."""
         index, _, _ = self.scores(list(texts))
         return [self.domains[i] for i in index]
+
+
+def first_words(text: str, n: int) -> str:
+    return " ".join(text.split()[:n])
+
+
+def prefix_accuracy(router: Router, texts: list[str], domains: list[int]) -> dict:
+    """Share of texts cut to their first 8 ... 256 words routed where the whole text went.
+
+    `domains` are the job's assignments of the whole texts.
+    """
+    truth = np.asarray(domains)
+    accuracy = []
+    for n in PREFIX_WORDS:
+        index, _, _ = router.scores([first_words(t, n) for t in texts])
+        accuracy.append(round(float((index == truth).mean()), 4))
+    return {"words": list(PREFIX_WORDS), "accuracy": accuracy, "docs": len(texts)}
 
 
 def main(argv: list[str]) -> int:

@@ -84,6 +84,7 @@ def manifest_body(
         "config": config,
         "domain_mode": "labels" if result.label_mode else "kmeans",
         "domain_fit": getattr(result, "domain_fit", None),
+        "routing": getattr(result, "routing", None),
         "counts": {
             "read": n_read,
             "kept": n_kept,

@@ -149,6 +149,29 @@ def test_router_reproduces_the_jobs_assignment(bundled_run):
     assert router.route(valid.column("text").to_pylist()) == valid.column("domain").to_pylist()
 
 
+def test_short_texts_route_where_a_reader_expects(bundled_run):
+    """The README's example goes to the recipes' domain; the report measures prompt routing."""
+    from splitlib.routing import Router
+
+    root, manifest = bundled_run
+    docs = _read(root, "docs/*.parquet").to_pandas()
+    recipes = docs[docs["source"] == "wikibooks-recipes"]["domain"].value_counts().idxmax()
+    router = Router.load(root)
+    for example in (
+        "Preheat the oven and whisk the eggs.",
+        "Preheat the oven and whisk the eggs with the sugar.",
+    ):
+        assert router.route([example]) == [recipes]
+    routing = manifest["routing"]
+    assert routing["words"] == [8, 16, 32, 64, 256]
+    assert routing["docs"] == manifest["counts"]["valid_docs"]
+    # measured on this corpus: 0.80, 0.88, 0.94, 0.97, 1.0 of prefixes go where the whole went
+    assert routing["accuracy"] == pytest.approx([0.80, 0.88, 0.94, 0.97, 1.0], abs=0.02)
+    assert routing["accuracy"] == sorted(routing["accuracy"])
+    html = Path(root, "report.html").read_text(encoding="utf-8")
+    assert "Routing short texts" in html and "How the domains were fitted" in html
+
+
 def test_report_and_domain_files_are_written(bundled_run):
     root, manifest = bundled_run
     html = Path(root, "report.html").read_text(encoding="utf-8")
