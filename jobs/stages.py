@@ -34,7 +34,7 @@ from splitlib.summary import rounded
 from splitlib.tokenizer import tokenizer_info, train_tokenizer
 from udfs.aggregate import PARTIAL_DDL, add_domain_counts, partial_sums, reduce_partials
 from udfs.domains import ASSIGN_DDL, WORDS_DDL, assigner, word_counter
-from udfs.featurize import EMBEDDING_DDL, FEATURES_DDL, featurizer
+from udfs.featurize import EMBEDDING_DDL, FEATURES_DDL, LANGUAGE_DDL, featurizer
 from udfs.relevance import RELEVANCE_DDL, scorer
 from udfs.select import add_key_hist
 
@@ -184,10 +184,14 @@ def featurize_stage(
         from splitlib.embedding import load_model
 
         load_model()  # fail on the driver, with one clear message, when the extra is missing
-    ddl = FEATURES_DDL + (", " + EMBEDDING_DDL if embeddings else "")
-    feats = good.mapInArrow(
-        featurizer(tokenizer_json, cfg.features.n_buckets, embeddings), with_columns(good, ddl)
-    ).persist(persist_level(cfg))
+    languages = cfg.features.language_id
+    ddl = ", ".join(
+        [FEATURES_DDL]
+        + ([LANGUAGE_DDL] if languages else [])
+        + ([EMBEDDING_DDL] if embeddings else [])
+    )
+    featurize = featurizer(tokenizer_json, cfg.features.n_buckets, embeddings, languages)
+    feats = good.mapInArrow(featurize, with_columns(good, ddl)).persist(persist_level(cfg))
     totals = feats.agg(
         F.count("*").alias("docs"), F.sum("n_tokens").alias("tokens"), F.sum("bytes").alias("bytes")
     ).first()
@@ -383,8 +387,9 @@ def statistics_stage(
 
 def domain_totals(scored: DataFrame, k: int, ambiguous_margin: float) -> list[dict]:
     """Documents, tokens, bytes and ambiguous documents per domain, overall and per split."""
+    by = ["domain", "split"] + (["language"] if "language" in scored.columns else [])
     grouped = (
-        scored.groupBy("domain", "split")
+        scored.groupBy(*by)
         .agg(
             F.count("*").alias("docs"),
             F.sum("n_tokens").alias("tokens"),
@@ -397,6 +402,7 @@ def domain_totals(scored: DataFrame, k: int, ambiguous_margin: float) -> list[di
     per_domain = [
         {
             "ambiguous": 0,
+            "languages": {},
             **{f"{p}{key}": 0 for p in ("", "train_", "valid_") for key in keys},
         }
         for _ in range(k)
@@ -407,6 +413,10 @@ def domain_totals(scored: DataFrame, k: int, ambiguous_margin: float) -> list[di
             d[key] += int(r[key])
         for key in keys:
             d[f"{r.split}_{key}"] += int(r[key])
+        if "language" in by:  # the domain's language mix: documents and tokens per code
+            mix = d["languages"].setdefault(r.language, {"docs": 0, "tokens": 0})
+            mix["docs"] += int(r.docs)
+            mix["tokens"] += int(r.tokens)
     return per_domain
 
 

@@ -11,15 +11,28 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Mapping
 
 import numpy as np
 import scipy.sparse as sp
+from anyascii import anyascii
 
 from splitlib.ngrams import BatchNgrams
 from splitlib.text import mix64
+from splitlib.wordbreak import is_unspaced_character
 
-_NAME_WORD = re.compile(r"^[a-z][a-z]{2,}$")
+
+def is_name_word(word: str) -> bool:
+    """Letters of any script (with their combining marks), at least three, or two
+    characters of a script written without spaces: no digits, no '_'."""
+    if not word or unicodedata.category(word[0])[0] != "L":
+        return False
+    if any(unicodedata.category(c)[0] not in "LM" for c in word):
+        return False
+    return len(word) >= 3 or (len(word) == 2 and all(is_unspaced_character(c) for c in word))
+
+
 # Function words make poor domain names ("who-was"); they are skipped when naming.
 _FUNCTION_WORDS = frozenset(
     [
@@ -240,8 +253,12 @@ def top_terms(
 
 
 def safe_name(label: str) -> str:
-    """A domain name that is safe in paths: lower case letters, digits, '-' and '_'."""
-    name = re.sub(r"[^a-z0-9_-]+", "-", str(label).lower()).strip("-")
+    """A domain name that is safe in paths: lower case ASCII letters, digits, '-' and '_'.
+
+    Other scripts are transliterated ('用户' -> 'yonghu', 'файл' -> 'fayl'); the
+    manifest and the report keep the original terms.
+    """
+    name = re.sub(r"[^a-z0-9_-]+", "-", anyascii(str(label)).lower()).strip("-")
     return name or "domain"
 
 
@@ -390,7 +407,7 @@ def domain_names(
         ranked = [
             w
             for w, _ in terms.get(d, [])
-            if _NAME_WORD.match(w) and w not in _FUNCTION_WORDS and w not in _GENERIC_WORDS
+            if is_name_word(w) and w not in _FUNCTION_WORDS and w not in _GENERIC_WORDS
         ]
         specific = [w for w in ranked if own.get(w, 0) / total[w] >= max(0.6, 2 * share)]
         words = (specific + [w for w in ranked if w not in specific])[:2]

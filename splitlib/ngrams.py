@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from splitlib.text import mix64
-from splitlib.wordbreak import word_bounds
+from splitlib.wordbreak import is_unspaced_character, word_bounds
 
 _BIGRAM_SALT = np.uint64(0x9E3779B97F4A7C15)
 
@@ -113,6 +113,33 @@ def words_of(texts: pa.Array) -> pa.ListArray:
     # text i owns the words starting in [offsets[i], offsets[i+1])
     list_offsets = np.searchsorted(starts, offsets, side="left").astype(np.int32)
     return pa.ListArray.from_arrays(pa.array(list_offsets), values)
+
+
+def naming_terms(words: pa.ListArray, min_length: int = 3) -> tuple[pa.Array, np.ndarray]:
+    """Terms that can name a domain, and the text each comes from: words of at least
+    `min_length` characters, and the character bigrams of scripts written without spaces
+    (a single Han or Kana character says little; two neighbouring ones are usually a word)."""
+    if isinstance(words, pa.ChunkedArray):
+        words = words.combine_chunks()
+    flat = words.values
+    n_words = np.diff(words.offsets.to_numpy()).astype(np.int64)
+    doc = np.repeat(np.arange(len(words), dtype=np.int64), n_words)
+    start = int(words.offsets[0].as_py()) if len(words) else 0
+    flat = flat.slice(start, len(doc))
+    long = pc.greater_equal(pc.utf8_length(flat), min_length).to_numpy(zero_copy_only=False)
+    encoded = pc.dictionary_encode(flat)
+    unspaced = np.array(
+        [is_unspaced_character(w) for w in encoded.dictionary.to_pylist()], dtype=bool
+    )
+    is_char = unspaced[encoded.indices.to_numpy(zero_copy_only=False)] if len(flat) else long
+    pair = is_char[:-1] & is_char[1:] & (doc[:-1] == doc[1:])
+    if not pair.any():
+        return flat.filter(pa.array(long)), doc[long]
+    first, second = flat.slice(0, len(flat) - 1), flat.slice(1)
+    mask = pa.array(pair)
+    bigrams = pc.binary_join_element_wise(first.filter(mask), second.filter(mask), "")
+    terms = pa.concat_arrays([flat.filter(pa.array(long)), bigrams.cast(pa.string())])
+    return terms, np.concatenate([doc[long], doc[:-1][pair]])
 
 
 def _csr(keys: np.ndarray, n_docs: int, n_buckets: int, n_features: np.ndarray) -> BatchNgrams:

@@ -35,6 +35,23 @@ def set_totals(shards: list[dict]) -> dict[str, dict[str, int]]:
     return dict(sorted(totals.items()))
 
 
+def language_mix(mix: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    """Documents and tokens per language code, most documents first (ties by code)."""
+    order = sorted(mix.items(), key=lambda kv: (-kv[1]["docs"], kv[0]))
+    return {code: {"docs": v["docs"], "tokens": v["tokens"]} for code, v in order}
+
+
+def language_totals(per_domain: list[dict]) -> dict[str, dict[str, int]]:
+    """The corpus's language mix: every domain's mix added up ({} without language ids)."""
+    total: dict[str, dict[str, int]] = {}
+    for d in per_domain:
+        for code, v in d.get("languages", {}).items():
+            t = total.setdefault(code, {"docs": 0, "tokens": 0})
+            t["docs"] += v["docs"]
+            t["tokens"] += v["tokens"]
+    return language_mix(total)
+
+
 def manifest_body(
     *,
     config: dict,
@@ -72,6 +89,7 @@ def manifest_body(
                 "js_to_mixture": rounded(div["js_to_mixture"][i]),
                 "entropy": rounded(div["entropy"][i]),
                 "top_terms": [w for w, _ in result.terms.get(i, [])],
+                "languages": language_mix(d.get("languages", {})),
             }
         )
     train_docs = sum(d["train_docs"] for d in result.per_domain)
@@ -115,6 +133,7 @@ def manifest_body(
             "key_cutoff_bins": [int(b) for b in result.resample_cutoffs],
         },
         "tokenizer": result.tokenizer,
+        "languages": language_totals(result.per_domain),
         "mixture_entropy": rounded(float(np.asarray(div["mixture_entropy"]))),
         "domains": domains,
         "pairwise_js": [[rounded(x) for x in row] for row in np.asarray(div["pairwise_js"])],

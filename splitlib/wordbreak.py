@@ -145,3 +145,13 @@ def word_bounds(data: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     next_start = np.append(starts[1:], len(data))
     ends = np.minimum(next_start, run_ends[np.searchsorted(run_ends, starts, side="right")])
     return is_word, starts, ends
+
+
+def is_unspaced_character(word: str) -> bool:
+    """Whether a word is one character of a script written without spaces."""
+    if len(word) != 1:
+        return False
+    cp = ord(word)
+    if cp < 0x10000:
+        return bool(bmp_classes()[cp] == OWN_WORD)
+    return _ASTRAL_IDEOGRAPHS[0] <= cp <= _ASTRAL_IDEOGRAPHS[1]

@@ -6,10 +6,9 @@ from collections.abc import Iterator
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from splitlib.domains import assign, domain_vectors, projection, similarities
-from splitlib.ngrams import from_arrow, words_of
+from splitlib.ngrams import from_arrow, naming_terms, words_of
 from splitlib.text import unit
 from udfs.cache import cached
 
@@ -68,14 +67,9 @@ def word_counter(min_length: int = 3):
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
-            words = words_of(batch.column("text"))
-            lengths = np.diff(words.offsets.to_numpy())
-            domains = np.repeat(batch.column("domain").to_numpy(zero_copy_only=False), lengths)
-            flat = words.values
-            keep = pc.greater_equal(pc.utf8_length(flat), min_length).to_numpy(zero_copy_only=False)
-            table = pa.table(
-                {"domain": pa.array(domains[keep], pa.int32()), "word": flat.filter(pa.array(keep))}
-            )
+            terms, doc = naming_terms(words_of(batch.column("text")), min_length)
+            domains = batch.column("domain").to_numpy(zero_copy_only=False)[doc]
+            table = pa.table({"domain": pa.array(domains, pa.int32()), "word": terms})
             counted = table.group_by(["domain", "word"]).aggregate([("word", "count")])
             yield pa.RecordBatch.from_arrays(
                 [
