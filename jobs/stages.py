@@ -320,7 +320,6 @@ def fit_summary(cfg: SplitConfig, result, n_sample: int) -> dict:
         "stability_seeds": [cfg.seed, cfg.seed + 1] if stability is not None else None,
         "stability_warning": warning,
         "k_scan": {str(k2): rounded(v) for k2, v in result.k_scan.items()},
-        "seconds": round(result.seconds, 1),
     }
 
 
