@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
 
 from pyspark.sql import DataFrame, SparkSession, Window
@@ -10,40 +12,75 @@ from pyspark.sql import functions as F
 from jobs import stages, writing
 from jobs.frames import persist_level
 from jobs.session import get_spark
-from splitlib import manifest as manifest_mod
-from splitlib import storage
+from splitlib import ownership, storage
 from splitlib.config import SplitConfig
 from splitlib.corpus import bundled_corpus_path
 from splitlib.errors import UserError
 from splitlib.progress import Progress
-from splitlib.reading import DUPLICATE_ID, DUPLICATE_TEXT, list_inputs, plan_tasks
+from splitlib.reading import (
+    DUPLICATE_ID,
+    DUPLICATE_TEXT,
+    TRUNCATED_FILE,
+    list_inputs,
+    plan_tasks,
+)
 from udfs.read import RECORDS_DDL, reader
 
 
-def prepare_output(cfg: SplitConfig, overwrite: bool) -> None:
-    out = cfg.out
-    if manifest_mod.is_committed(out):
-        if not overwrite:
-            raise UserError(
-                f"{out!r} already holds a committed run (manifest.json). "
-                "Pass --overwrite to replace it, or choose another --out."
-            )
-        # the manifest goes first, so a run that dies from here on leaves no commit behind
-        storage.remove(manifest_mod.manifest_url(out))
-    storage.check_writable(out)
-    for folder in ("data", "docs", "quarantine", "domains", "tokenizer", "report.html"):
-        storage.remove(storage.join(out, folder), recursive=True)
+def prepare_output(cfg: SplitConfig, overwrite: bool, inputs: list[str]) -> str:
+    """Claim --out (refused, untouched, unless splitlib owns it); the fresh attempt folder."""
+    return ownership.claim(cfg.out, overwrite, inputs)
 
 
 def run_split(cfg: SplitConfig, overwrite: bool = False, spark: SparkSession | None = None) -> dict:
     """Run the whole split job; returns the committed manifest."""
     progress = Progress("split")
+    try:
+        manifest = _run_split(cfg, overwrite, spark, progress)
+    except BaseException:
+        # the progress file, if started, says so; job group cleared. A store that failed
+        # must not hide the job's own error behind the progress file's
+        with contextlib.suppress(Exception):
+            progress.finish("failed")
+        raise
+    progress.finish("committed")
+    return manifest
+
+
+def _run_split(cfg: SplitConfig, overwrite: bool, spark: SparkSession | None, progress) -> dict:
     bundled = cfg.input.path is None
     input_url = cfg.input.path or bundled_corpus_path()
     if bundled and cfg.input.label_field is None and not cfg.domains.k:
         progress.note(f"no --input: reading the bundled corpus {input_url}")
     files = list_inputs(input_url)
-    prepare_output(cfg, overwrite)
+    attempt = prepare_output(cfg, overwrite, [] if bundled else [input_url])
+    final_cfg, cfg = cfg, dataclasses.replace(cfg, out=attempt)  # every write goes to the attempt
+    progress.publish(final_cfg.out)  # progress.json, for schedulers to poll
+    try:
+        written = _write_attempt(cfg, spark, files, input_url, bundled, progress)
+        # move the finished attempt into place, then commit with the manifest, written last
+        moved = ownership.promote(final_cfg.out, attempt)
+    except BaseException as err:
+        ownership.discard_quietly(attempt)
+        if storage.lost_connection(err):
+            raise UserError(
+                f"the storage of --out {final_cfg.out!r} stopped answering while the job "
+                "wrote to it; nothing was committed. Rerun the same command once it is back."
+            ) from None
+        raise
+    n_read, n_kept, reasons, result, shard_list, cached = written
+    manifest = writing.commit(
+        final_cfg, files, input_url, n_read, n_kept, reasons, result, shard_list, progress,
+        artefacts=[p for p in moved if p.startswith(("tokenizer/", "domains/"))],
+    )  # fmt: skip
+    ownership.settle(final_cfg.out)
+    for df in cached:
+        df.unpersist()
+    return manifest
+
+
+def _write_attempt(cfg, spark, files, input_url, bundled, progress):
+    """Read, compute and write every file of the run under the attempt folder (cfg.out)."""
     spark = spark or get_spark(cfg.spark)
     partitions = cfg.input.partitions or spark.sparkContext.defaultParallelism
     spark.conf.set("spark.sql.shuffle.partitions", str(partitions))
@@ -51,7 +88,7 @@ def run_split(cfg: SplitConfig, overwrite: bool = False, spark: SparkSession | N
 
     # read + validate
     progress.start("read")
-    tasks = plan_tasks(files, cfg.input.split_bytes)
+    tasks = plan_tasks(files, cfg.input.split_bytes, cfg.input.on_corrupt_file)
     task_rows = [(json.dumps(t.to_dict()),) for t in tasks]
     task_df = spark.createDataFrame(task_rows, "task string").repartition(
         min(len(tasks), partitions)
@@ -63,6 +100,13 @@ def run_split(cfg: SplitConfig, overwrite: bool = False, spark: SparkSession | N
     n_read = sum(reasons.values())
     n_kept = reasons.pop(None, 0)
     progress.done(n_read, "records", f"{n_kept:,} valid, {n_read - n_kept:,} quarantined")
+    if TRUNCATED_FILE in reasons and cfg.input.on_corrupt_file != "quarantine":
+        bad = checked.filter(F.col("reason") == TRUNCATED_FILE).orderBy("file").first()
+        raise UserError(
+            f"input file {bad['file']!r} is corrupt: {bad['detail']}. Nothing was committed; "
+            "replace the file, or pass --set input.on_corrupt_file=quarantine to keep what "
+            "can be read and quarantine the rest."
+        )
     if n_kept == 0:
         raise UserError(
             f"no valid documents in {input_url!r} ({n_read} records read, all quarantined: "
@@ -76,14 +120,8 @@ def run_split(cfg: SplitConfig, overwrite: bool = False, spark: SparkSession | N
     progress.start("write")
     shard_list = writing.write_all(cfg, result, quarantine)
     progress.done(len(shard_list), "shards")
-
-    manifest = writing.commit(
-        cfg, files, input_url, n_read, n_kept, reasons, result, shard_list, progress
-    )
-    checked.unpersist()
-    quarantine.unpersist()
-    result.final.unpersist()
-    return manifest
+    cached = [checked, quarantine, result.final]
+    return n_read, n_kept, reasons, result, shard_list, cached
 
 
 def mark_duplicates(records: DataFrame) -> DataFrame:

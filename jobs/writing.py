@@ -12,6 +12,7 @@ from splitlib import __version__, storage
 from splitlib import manifest as manifest_mod
 from splitlib.config import SplitConfig
 from splitlib.errors import UserError
+from splitlib.reading import docs_meta_columns
 from splitlib.summary import manifest_body
 from udfs.select import MEMBERSHIP_DDL, membership
 from udfs.write import WRITTEN_DDL, shard_writer
@@ -112,10 +113,10 @@ def write_all(cfg: SplitConfig, result, quarantine: DataFrame) -> list[dict]:
     )
     shards = _write(sets, out, DATA_COLUMNS)
 
+    # the reader renamed fields that clash with these columns (splitlib.reading.meta_column)
     meta_cols = [
-        F.get_json_object("meta", f"$.{key}").alias(key)
-        for key in result.meta_keys
-        if key not in {"id", "bytes", "tokens", "domain", "split", "score", "margin"}
+        F.get_json_object("meta", f"$.{key}").alias(column)
+        for key, column in docs_meta_columns(result.meta_keys)
     ]
     docs = final.select(
         "key",
@@ -161,7 +162,9 @@ def write_all(cfg: SplitConfig, result, quarantine: DataFrame) -> list[dict]:
     return sorted(shards, key=lambda s: s["path"])
 
 
-def commit(cfg, files, input_url, n_read, n_kept, reasons, result, shard_list, progress) -> dict:
+def commit(
+    cfg, files, input_url, n_read, n_kept, reasons, result, shard_list, progress, artefacts=()
+) -> dict:
     """Check the invariants, add the plan, write report.html, then manifest.json last."""
     n_quarantined = sum(reasons.values())
     if n_read != n_kept + n_quarantined:
@@ -187,6 +190,7 @@ def commit(cfg, files, input_url, n_read, n_kept, reasons, result, shard_list, p
         result=result,
         shards=shard_list,
     )
+    body["artefacts"] = manifest_mod.artefact_entries(cfg.out, list(artefacts))
     body["splitlib_version"] = __version__
     body["execution"] = execution
     body["plan"] = make_plan(cfg, body["domains"], body["counts"]["mixture_tokens"])

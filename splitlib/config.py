@@ -28,6 +28,11 @@ class InputConfig:
     max_doc_bytes: int = 8_000_000  # larger records are quarantined as `oversize`
     partitions: int = 0  # Spark partitions after reading; 0: the cluster's default parallelism
     split_bytes: int = 128 << 20  # plain JSONL files larger than this are read in byte ranges
+    max_depth: int = 64  # records nested deeper are quarantined as `too_deep`
+    max_id_bytes: int = 1024  # longer ids (and field names) are quarantined as `oversize`
+    # a corrupt or truncated file (.gz/.zst/.bz2/.parquet): "fail" stops the job naming the
+    # file and byte offset; "quarantine" keeps what was read, the rest as `truncated_file`
+    on_corrupt_file: str = "fail"
 
 
 @dataclass
@@ -118,6 +123,12 @@ class SplitConfig:
             (self.select.smoothing > 0, "select.smoothing must be > 0"),
             (self.input.max_doc_bytes > 0, "input.max_doc_bytes must be > 0"),
             (self.select.shard_bytes >= 1 << 16, "select.shard_bytes must be at least 65536"),
+            (self.input.max_depth >= 2, "input.max_depth must be at least 2"),
+            (self.input.max_id_bytes >= 16, "input.max_id_bytes must be at least 16"),
+            (
+                self.input.on_corrupt_file in ("fail", "quarantine"),
+                "input.on_corrupt_file must be 'fail' or 'quarantine'",
+            ),
             (
                 self.domains.dims == 0 or self.domains.dims >= 8,
                 "domains.dims must be 0 (no projection) or at least 8",

@@ -7,6 +7,7 @@ the same manifest content.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -30,7 +31,7 @@ def write_manifest(run_root: str, manifest: dict[str, Any]) -> str:
     manifest = {"schema_version": SCHEMA_VERSION, **manifest}
     data = json.dumps(manifest, indent=2, sort_keys=True, allow_nan=False).encode() + b"\n"
     url = manifest_url(run_root)
-    storage.write_bytes(url, data)
+    storage.write_atomic(url, data)
     return url
 
 
@@ -47,7 +48,15 @@ def read_manifest(run_root_or_manifest: str) -> dict[str, Any]:
             "(the job did not finish, or the path is wrong). Run `splitlib run` first, "
             "or point at the run root that holds manifest.json."
         ) from None
-    manifest = json.loads(raw)
+    try:
+        manifest = json.loads(raw)
+    except (ValueError, RecursionError) as err:  # UnicodeDecodeError is a ValueError
+        raise UserError(
+            f"{url!r} is corrupt or truncated ({type(err).__name__} at {_where(err)}): "
+            "the run cannot be trusted; re-run the split with --overwrite."
+        ) from None
+    if not isinstance(manifest, dict):
+        raise UserError(f"{url!r} is not a split manifest (not a JSON object): re-run the split.")
     version = manifest.get("schema_version")
     if version != SCHEMA_VERSION:
         raise UserError(
@@ -55,6 +64,41 @@ def read_manifest(run_root_or_manifest: str) -> dict[str, Any]:
             "re-run the split with this version of splitlib."
         )
     return manifest
+
+
+def _where(err: Exception) -> str:
+    pos = getattr(err, "pos", None)
+    if pos is None:
+        pos = getattr(err, "start", None)
+    return f"byte {pos}" if pos is not None else "an unknown position"
+
+
+def artefact_entries(run_root: str, paths: list[str]) -> list[dict[str, Any]]:
+    """Path, size and SHA-256 of run files other than shards (tokenizer, router, domains)."""
+    entries = []
+    for rel in sorted(paths):
+        data = storage.read_bytes(storage.join(run_root, *rel.split("/")))
+        entries.append(
+            {"path": rel, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        )
+    return entries
+
+
+def read_artefact(run_root: str, manifest: dict[str, Any], rel: str) -> bytes:
+    """The bytes of a run file, checked against the manifest's SHA-256 (where it lists one)."""
+    url = storage.join(run_root, *rel.split("/"))
+    try:
+        data = storage.read_bytes(url)
+    except FileNotFoundError:
+        raise UserError(f"{url!r} is missing from the committed run: re-run the split.") from None
+    listed = {a.get("path"): a for a in manifest.get("artefacts") or [] if isinstance(a, dict)}
+    entry = listed.get(rel)
+    if entry is not None and hashlib.sha256(data).hexdigest() != entry.get("sha256"):
+        raise UserError(
+            f"{url!r} does not match its SHA-256 in the manifest ({len(data)} bytes, "
+            f"{entry.get('bytes')} expected): the file is corrupt; re-run the split."
+        )
+    return data
 
 
 def run_root_of(run_root_or_manifest: str) -> str:

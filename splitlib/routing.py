@@ -23,17 +23,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from splitlib import storage
 from splitlib.domains import assign, domain_vectors, projection
 from splitlib.errors import UserError
-from splitlib.manifest import read_manifest, run_root_of
+from splitlib.manifest import read_artefact, read_manifest, run_root_of
 from splitlib.ngrams import hashed_ngrams
 
 PREFIX_WORDS = (8, 16, 32, 64, 256)  # prefix lengths at which routing accuracy is measured
 
 
-def _load_npy(url: str) -> np.ndarray:
-    return np.load(io.BytesIO(storage.read_bytes(url)), allow_pickle=False)
+def _load_npy(data: bytes) -> np.ndarray:
+    return np.load(io.BytesIO(data), allow_pickle=False)
 
 
 @dataclass
@@ -48,13 +47,17 @@ class Router:
     @classmethod
     def load(cls, run_root: str) -> Router:
         """The router of a committed run (local path or s3://)."""
-        read_manifest(run_root)  # refuse uncommitted runs
-        root = storage.join(run_root_of(run_root), "domains")
-        info = json.loads(storage.read_bytes(storage.join(root, "router.json")))
+        manifest = read_manifest(run_root)  # refuse uncommitted runs
+        root = run_root_of(run_root)
+
+        def verified(name: str) -> bytes:  # checked against the manifest's SHA-256
+            return read_artefact(root, manifest, f"domains/{name}")
+
+        info = json.loads(verified("router.json"))
         return cls(
             domains=list(info["names"]),
-            centroids=_load_npy(storage.join(root, "centroids.npy")),
-            idf=_load_npy(storage.join(root, "idf.npy")),
+            centroids=_load_npy(verified("centroids.npy")),
+            idf=_load_npy(verified("idf.npy")),
             dims=int(info["dims"]),
             seed=int(info["seed"]),
             features=info.get("features", "tfidf"),

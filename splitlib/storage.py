@@ -66,6 +66,41 @@ def write_bytes(url: str, data: bytes) -> None:
         f.write(data)
 
 
+def write_atomic(url: str, data: bytes) -> None:
+    """Write a whole file so readers see the old state or the new one, never a part.
+
+    Local: a temporary name in the same folder, flushed, then renamed over the target.
+    Object stores: one PUT, which the store applies whole.
+    """
+    fs, path = filesystem(url)
+    if is_remote(url):
+        fs.pipe_file(path, data)
+        return
+    folder = os.path.dirname(path) or "."
+    os.makedirs(folder, exist_ok=True)
+    tmp = os.path.join(folder, f".{os.path.basename(path)}.tmp-{os.getpid()}")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+# what a storage client says when the store stopped answering (botocore, urllib3, OS)
+_UNREACHABLE = ("Could not connect to the endpoint URL", "EndpointConnectionError",
+                "Connection refused", "Connection reset by peer", "Max retries exceeded")  # fmt: skip
+
+
+def lost_connection(err: BaseException) -> bool:
+    """Whether an error (also one raised in a Spark task) says the store became unreachable."""
+    text = f"{type(err).__name__}: {err}"
+    return any(marker in text for marker in _UNREACHABLE)
+
+
 def remove(url: str, recursive: bool = False) -> None:
     fs, path = filesystem(url)
     if fs.exists(path):

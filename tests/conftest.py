@@ -37,20 +37,29 @@ def spark():
     from jobs.session import get_spark
     from splitlib.config import SparkConfig
 
-    session = get_spark(SparkConfig(master="local[2]", conf={"spark.sql.shuffle.partitions": "4"}))
+    # local[2,2]: a failed task is retried once, as on a cluster (the fault-injection tests)
+    session = get_spark(
+        SparkConfig(master="local[2,2]", conf={"spark.sql.shuffle.partitions": "4"})
+    )
     yield session
     session.stop()
 
 
 @pytest.fixture(scope="session")
-def s3_endpoint():
-    """A real S3 endpoint (moto's server) on 127.0.0.1."""
+def s3_server():
+    """moto's S3 server on 127.0.0.1 (tests that stop it mid-run start it again)."""
     from moto.server import ThreadedMotoServer
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=S3_PORT, verbose=False)
     server.start()
-    yield os.environ["SPLITLIB_S3_ENDPOINT_URL"]
+    yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint(s3_server):
+    """A real S3 endpoint (moto's server) on 127.0.0.1."""
+    return os.environ["SPLITLIB_S3_ENDPOINT_URL"]
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ import pyarrow as pa
 from splitlib.config import InputConfig
 from splitlib.reading import ReadTask, read_task
 from splitlib.text import doc_hashes
+from udfs.faults import maybe_fail
 
 RECORDS_DDL = (
     "id string, text string, label string, meta string, file string, offset long, bytes long, "
@@ -21,6 +22,7 @@ def reader(cfg: InputConfig, seed: int, max_records: int, max_bytes: int):
     """A mapInArrow function: task JSON strings in, RECORDS_DDL batches out."""
 
     def read(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        maybe_fail("read")
         for batch in batches:
             for task_json in batch.column("task").to_pylist():
                 task = ReadTask(**json.loads(task_json))

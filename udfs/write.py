@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from splitlib.shards import shard_path, write_shard
+from udfs.faults import maybe_fail
 
 WRITTEN_DDL = (
     "path string, set string, domain string, rows long, tokens long, bytes long, sha256 string"
@@ -26,6 +27,7 @@ def shard_writer(run_root: str, columns: list[str]):
     """applyInArrow: write the group's rows, sorted by key, as one shard; yield its description."""
 
     def run(table: pa.Table) -> pa.Table:
+        maybe_fail("write")
         set_name = table.column("set")[0].as_py()
         domain = table.column("set_domain")[0].as_py()
         shard = table.column("shard")[0].as_py()

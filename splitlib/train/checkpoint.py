@@ -5,11 +5,13 @@ A checkpoint is a folder (local or s3://) holding
   stored once), loadable by `LlamaForCausalLM.from_pretrained` with `config.json`;
 - `trainer.safetensors`: optimizer moments and the torch RNG states;
 - `state.json`: step, tokens, data position, schedule, optimizer hyperparameters,
-  written last, so its presence is the commit (a half-written folder is ignored).
+  written last, so its presence is the commit (a half-written folder is ignored); it
+  holds the SHA-256 of the other files, so a corrupted checkpoint is refused on load.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -18,6 +20,7 @@ from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 
 from splitlib import storage
+from splitlib.errors import UserError
 
 STATE = "state.json"
 
@@ -56,12 +59,15 @@ def save_checkpoint(
     model_config_json: str | None = None,
 ) -> None:
     """Write a checkpoint folder; `state` must be JSON-serializable."""
-    storage.write_bytes(
-        storage.join(url, "model.safetensors"),
-        save_tensors(_unique_tensors(model), metadata={"format": "pt"}),
-    )
+    files: dict[str, str] = {}
+
+    def put(name: str, data: bytes) -> None:
+        storage.write_bytes(storage.join(url, name), data)
+        files[name] = hashlib.sha256(data).hexdigest()
+
+    put("model.safetensors", save_tensors(_unique_tensors(model), metadata={"format": "pt"}))
     if model_config_json is not None:
-        storage.write_bytes(storage.join(url, "config.json"), model_config_json.encode())
+        put("config.json", model_config_json.encode())
     state = dict(state)
     if optimizer is not None:
         tensors, state["optimizer"] = _optimizer_tensors(optimizer)
@@ -69,7 +75,8 @@ def save_checkpoint(
         if torch.cuda.is_available():
             for i, rng in enumerate(torch.cuda.get_rng_state_all()):
                 tensors[f"rng.cuda.{i}"] = rng
-        storage.write_bytes(storage.join(url, "trainer.safetensors"), save_tensors(tensors))
+        put("trainer.safetensors", save_tensors(tensors))
+    state["sha256"] = files
     storage.write_bytes(storage.join(url, STATE), json.dumps(state, indent=1).encode() + b"\n")
 
 
@@ -77,8 +84,33 @@ def is_checkpoint(url: str) -> bool:
     return storage.exists(storage.join(url, STATE))
 
 
+def _corrupt(url: str, what: str) -> UserError:
+    return UserError(
+        f"checkpoint {url!r} is corrupt ({what}): delete that folder to resume from the one "
+        "before it, or start again with another --out."
+    )
+
+
 def read_state(url: str) -> dict[str, Any]:
-    return json.loads(storage.read_bytes(storage.join(url, STATE)))
+    try:
+        state = json.loads(storage.read_bytes(storage.join(url, STATE)))
+    except (ValueError, RecursionError):
+        raise _corrupt(url, f"{STATE} does not parse") from None
+    if not isinstance(state, dict):
+        raise _corrupt(url, f"{STATE} is not an object")
+    return state
+
+
+def _verified(url: str, state: dict[str, Any], name: str) -> bytes:
+    """A checkpoint file's bytes, checked against the SHA-256 its state.json recorded."""
+    try:
+        data = storage.read_bytes(storage.join(url, name))
+    except FileNotFoundError:
+        raise _corrupt(url, f"{name} is missing") from None
+    expected = (state.get("sha256") or {}).get(name)
+    if expected is not None and hashlib.sha256(data).hexdigest() != expected:
+        raise _corrupt(url, f"{name} does not match its SHA-256 in {STATE}")
+    return data
 
 
 def load_checkpoint(
@@ -89,7 +121,7 @@ def load_checkpoint(
 ) -> dict[str, Any]:
     """Load weights (and optimizer and RNG when given) in place; returns the saved state."""
     state = read_state(url)
-    weights = load_tensors(storage.read_bytes(storage.join(url, "model.safetensors")))
+    weights = load_tensors(_verified(url, state, "model.safetensors"))
     missing, unexpected = model.load_state_dict(weights, strict=False)
     tied = set(getattr(model, "_tied_weights_keys", None) or {})
     if unexpected or set(missing) - tied:
@@ -97,7 +129,7 @@ def load_checkpoint(
             f"checkpoint {url!r} does not fit the model: missing {missing}, unexpected {unexpected}"
         )
     if optimizer is not None:
-        tensors = load_tensors(storage.read_bytes(storage.join(url, "trainer.safetensors")))
+        tensors = load_tensors(_verified(url, state, "trainer.safetensors"))
         saved = state["optimizer"]
         per_param: dict[int, dict[str, Any]] = {}
         for name, tensor in tensors.items():

@@ -86,7 +86,8 @@ class Pipeline:
             "processes": self.rt.world_size,
         }  # fmt: skip
         out = self.cfg.run.out
-        if stored and not self.cfg.run.resume:
+        # a start that failed before saving anything may run again as the same command
+        if stored and not self.cfg.run.resume and (_differences(stored, current) or self._saved()):
             raise UserError(
                 f"{out!r} already holds a training run: pass --resume to continue it, "
                 "or choose another --out."
@@ -101,6 +102,13 @@ class Pipeline:
         if not stored:
             self.folder.write_config(current)
         self.rt.barrier()
+
+    def _saved(self) -> bool:
+        """Whether the run in --out has saved anything a rerun could lose."""
+        folder = self.folder
+        return bool(folder.runs()) or any(
+            folder.checkpoints(p) or ckpt.is_checkpoint(folder.final(p)) for p in folder.phases
+        )
 
     def _remaining_steps(self) -> int:
         total = 0

@@ -104,13 +104,17 @@ def default_micro_batch(per_process: int, seq_len: int, tokens: int = 16_384) ->
     return max(fitting, default=1)
 
 
-def check_tokenizer(run_root: str, info: dict[str, Any]) -> None:
-    """The model's vocabulary is the split's tokenizer's: check the two agree."""
+def check_tokenizer(run_root: str, info: dict[str, Any], manifest: dict[str, Any]) -> None:
+    """The model's vocabulary is the split's tokenizer's: check the two agree (and the
+    tokenizer file its SHA-256 in the manifest)."""
     url = storage.join(run_root, *info["path"].split("/"))
+    data = manifest_lib.read_artefact(run_root, manifest, info["path"])
     try:
-        size = Tokenizer.from_str(storage.read_bytes(url).decode()).get_vocab_size()
-    except FileNotFoundError:
-        raise UserError(f"the split's tokenizer {url!r} is missing: re-run the split.") from None
+        size = Tokenizer.from_str(data.decode()).get_vocab_size()
+    except Exception as err:  # a tokenizer file that does not parse, whatever the reason
+        raise UserError(
+            f"the split's tokenizer {url!r} does not load ({type(err).__name__}): re-run the split."
+        ) from None
     if size != int(info["vocab_size"]):
         raise UserError(
             f"the manifest says vocab_size {info['vocab_size']}, the tokenizer at {url!r} has "
@@ -140,7 +144,7 @@ def resolve(config: TrainConfig, world_size: int, budget: Budget | None = None) 
         check_domains(config.data.domains, manifest_lib.domain_names(manifest), "in the manifest")
     budget = budget or budget_from_args(config, manifest)
     tokenizer = manifest["tokenizer"]
-    check_tokenizer(run_root, tokenizer)
+    check_tokenizer(run_root, tokenizer, manifest)
     seq_len = config.data.seq_len or size.seq_len
     batch_seqs = config.optim.batch_seqs or size.batch_seqs
     micro = config.optim.micro_batch or default_micro_batch(batch_seqs // world_size, seq_len)
