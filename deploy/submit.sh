@@ -5,13 +5,15 @@
 #   deploy/submit.sh MASTER CONFIG [split job options...]
 #   deploy/submit.sh spark://10.0.0.5:7077 split.toml --out s3://bucket/splits/v1
 #   deploy/submit.sh local[2] split.toml --input corpus/ --out out/run
-#   deploy/submit.sh --pack          # only build the executor archive; prints its path
+#   deploy/submit.sh --pack          # only build what executors get; prints the two paths
 #
-# How: the executors' Python environment is a virtual environment holding splitlib (a real,
-# non-editable install) and deploy/executor-requirements.txt pinned to the versions of the
-# submitting environment, packed into a .tar.gz that spark-submit ships with --archives and
-# every executor unpacks as ./environment; spark.pyspark.python points at its interpreter.
-# The archive is built once per (sources, requirements, Python) and reused from
+# How: the executors' Python environment is a virtual environment holding splitlib's
+# dependencies (pyproject.toml) but those of deploy/driver-only.txt, pinned to the versions
+# of the submitting environment, packed into a .tar.gz that spark-submit ships with
+# --archives and every executor unpacks as ./environment (spark.pyspark.python points at
+# its interpreter);
+# splitlib's own code (pure Python) goes as a zip with --py-files. The archive is built once
+# per (pins, Python), the zip whenever the code changes; both are reused from
 # $SPLITLIB_DEPLOY_CACHE (default .cache/deploy). Executors need only the same Python
 # version at the same path as the submitting machine (a venv links to its base
 # interpreter): true of nodes built from one image; otherwise use docker/split.Dockerfile.
@@ -33,43 +35,37 @@ python=${SPLITLIB_PYTHON:-python3}
     "of the environment splitlib is installed in (e.g. .venv/bin/python)"
 cache=${SPLITLIB_DEPLOY_CACHE:-$root/.cache/deploy}
 
-# The packed executor environment for this checkout; built when missing.
+# What executors need, built when missing, printed as two lines:
+#   1. a packed virtual environment with the compiled dependencies (pinned to this
+#      environment's versions), keyed on those pins and the Python version: built once;
+#   2. a zip of splitlib's own code (splitlib/, jobs/, udfs/, pure Python), keyed on its
+#      contents: rebuilt in a second whenever the code changes.
 pack() {
-  local pins base key archive build site
-  # the versions this environment runs, so executors compute exactly what the driver expects
-  pins=$("$python" - "$root/deploy/executor-requirements.txt" <<'EOF'
-import sys
+  local pins base key archive code build site
+  pins=$("$python" - "$root/pyproject.toml" "$root/deploy/driver-only.txt" <<'EOF'
+import re, sys, tomllib
 from importlib.metadata import version
-for line in open(sys.argv[1]):
-    name = line.split("#")[0].strip()
-    if name:
+dependencies = tomllib.load(open(sys.argv[1], "rb"))["project"]["dependencies"]
+driver_only = {line.split("#")[0].strip().lower() for line in open(sys.argv[2])}
+for requirement in dependencies:
+    name = re.match(r"[A-Za-z0-9_.-]+", requirement).group(0)
+    if name.lower() not in driver_only:
         print(f"{name}=={version(name)}")
 EOF
   )
   base=$("$python" -c "import sys; print(getattr(sys, '_base_executable', sys.executable))")
-  key=$({
-    echo "$pins"
-    "$base" --version
-    (cd "$root" && find splitlib jobs udfs pyproject.toml -type f ! -name '*.pyc' -print0 |
-      sort -z | xargs -0 sha256sum)
-  } | sha256sum | cut -c1-16)
+  key=$({ echo "$pins"; "$base" --version; } | sha256sum | cut -c1-16)
   archive=$cache/splitlib-env-$key.tar.gz
+  mkdir -p "$cache"
   if [[ ! -f $archive ]]; then
     echo "deploy/submit.sh: packing the executor environment into $archive" >&2
-    mkdir -p "$cache"
     build=$(mktemp -d "$cache/build.XXXXXX")
     # shellcheck disable=SC2064  # expand $build now
     trap "rm -rf '$build'" EXIT
     "$base" -m venv --without-pip "$build/env"
-    local pip=("$python" -m pip --python "$build/env/bin/python" install -q --no-compile
-      --disable-pip-version-check)
     # shellcheck disable=SC2086  # one argument per pin
-    "${pip[@]}" $pins >&2
-    # build the wheel from a copy: the checkout's own build/ and egg-info stay untouched
-    mkdir "$build/src"
-    (cd "$root" && tar -cf - --exclude=__pycache__ pyproject.toml README.md splitlib jobs udfs) |
-      tar -xf - -C "$build/src"
-    "${pip[@]}" --no-deps "$build/src" >&2
+    "$python" -m pip --python "$build/env/bin/python" install -q --no-compile \
+      --disable-pip-version-check $pins >&2
     # bytecode is rebuilt on demand, and no task imports a package's own test suite
     site=$(echo "$build"/env/lib/python3*/site-packages)
     find "$site" -name __pycache__ -type d -prune -exec rm -rf {} +
@@ -78,8 +74,26 @@ EOF
     mv "$archive.part" "$archive"
     rm -rf "$build"
     trap - EXIT
+    # environments of other versions are this script's own files: drop those a day old
+    find "$cache" -maxdepth 1 -name 'splitlib-env-*.tar.gz' ! -name "${archive##*/}" -mmin +1440 -delete
+  fi
+  key=$(cd "$root" && find splitlib jobs udfs -name '*.py' -print0 | sort -z |
+    xargs -0 sha256sum | sha256sum | cut -c1-16)
+  code=$cache/splitlib-code-$key.zip
+  if [[ ! -f $code ]]; then
+    (cd "$root" && "$python" - "$code.part" <<'EOF'
+import pathlib, sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
+    for top in ("splitlib", "jobs", "udfs"):
+        for path in sorted(pathlib.Path(top).rglob("*.py")):
+            z.write(path)
+EOF
+    )
+    mv "$code.part" "$code"
+    find "$cache" -maxdepth 1 -name 'splitlib-code-*.zip' ! -name "${code##*/}" -mmin +1440 -delete
   fi
   echo "$archive"
+  echo "$code"
 }
 
 if [[ ${1:-} == --pack ]]; then
@@ -101,8 +115,9 @@ if [[ $master == local* ]]; then
   # local mode: the executors are this process and run this environment; nothing to ship
   submit+=(--conf "spark.pyspark.python=$python")
 else
-  archive=$(pack)
-  submit+=(--archives "$archive#environment" --conf spark.pyspark.python=./environment/bin/python)
+  shipped=$(pack)
+  submit+=(--archives "$(head -1 <<<"$shipped")#environment" --py-files "$(tail -1 <<<"$shipped")"
+    --conf spark.pyspark.python=./environment/bin/python)
 fi
 # shellcheck disable=SC2086  # SPARK_SUBMIT_OPTS_EXTRA is a list of options
 exec "${submit[@]}" ${SPARK_SUBMIT_OPTS_EXTRA:-} "$root/jobs/split.py" --config "$config" "$@"

@@ -12,10 +12,17 @@ FROM apache/spark:4.3.0-scala2.13-java17-python3-ubuntu
 # release is built against (aws-java-sdk-v2.version of hadoop-project 3.5.0).
 ARG HADOOP_VERSION=3.5.0
 ARG AWS_SDK_VERSION=2.35.4
-ADD --chmod=644 https://repo1.maven.org/maven2/org/apache/hadoop/hadoop-aws/${HADOOP_VERSION}/hadoop-aws-${HADOOP_VERSION}.jar /opt/spark/jars/
-ADD --chmod=644 https://repo1.maven.org/maven2/software/amazon/awssdk/bundle/${AWS_SDK_VERSION}/bundle-${AWS_SDK_VERSION}.jar /opt/spark/jars/
+USER 0
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+# each jar checked against the SHA-1 Maven Central publishes beside it
+RUN for jar in org/apache/hadoop/hadoop-aws/${HADOOP_VERSION}/hadoop-aws-${HADOOP_VERSION}.jar \
+               software/amazon/awssdk/bundle/${AWS_SDK_VERSION}/bundle-${AWS_SDK_VERSION}.jar; do \
+      url="https://repo1.maven.org/maven2/${jar}"; name="/opt/spark/jars/${jar##*/}"; \
+      wget -q -O "${name}" "${url}"; \
+      echo "$(wget -q -O - "${url}.sha1")  ${name}" | sha1sum -c -; \
+      chmod 644 "${name}"; \
+    done
 
-USER root
 WORKDIR /opt/splitlib
 # task-side packages plus the report's plotting, pinned; pyspark comes from the image
 COPY docker/requirements-split.txt /opt/splitlib/requirements.txt

@@ -15,9 +15,9 @@ COPY splitlib /opt/splitlib/splitlib
 COPY jobs /opt/splitlib/jobs
 COPY udfs /opt/splitlib/udfs
 RUN python -m pip install --no-cache-dir --no-deps /opt/splitlib \
-    && useradd --uid 1000 --create-home --shell /usr/sbin/nologin splitlib
+    && useradd --uid 10001 --create-home --shell /usr/sbin/nologin splitlib
 
-USER 1000
+USER 10001
 ENV HF_HUB_OFFLINE=1 \
     TRANSFORMERS_OFFLINE=1 \
     PYTHONUNBUFFERED=1

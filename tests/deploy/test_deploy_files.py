@@ -108,9 +108,9 @@ def test_split_image_matches_the_tested_spark_java_and_hadoop():
     hadoop = jars[0].removeprefix("hadoop-client-api-").removesuffix(".jar")
     args = dict(a.split("=", 1) for word, a in steps if word == "ARG")
     assert args["HADOOP_VERSION"] == hadoop
-    urls = [a for word, a in steps if word == "ADD"]
-    assert any("hadoop-aws/${HADOOP_VERSION}/" in u for u in urls)
-    assert any("awssdk/bundle/${AWS_SDK_VERSION}/" in u for u in urls)
+    fetch = " ".join(a for word, a in steps if word == "RUN" and "repo1.maven.org" in a)
+    assert "hadoop-aws/${HADOOP_VERSION}/" in fetch and "awssdk/bundle/${AWS_SDK_VERSION}/" in fetch
+    assert "sha1sum -c" in fetch  # each jar checked against Maven Central's checksum
     java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr
     assert re.search(r'version "17\.', java)  # the tests' Java is the image's Java
     # the Spark operator starts drivers and executors through the base image's entrypoint
@@ -144,9 +144,19 @@ def test_manifests_use_the_built_images_and_never_hold_credentials():
         lines = [x for x in path.read_text().splitlines() if not x.lstrip().startswith("#")]
         text = "\n".join(lines)
         assert not re.search(r"(?i)(aws_secret_access_key|aws_access_key_id|password)", text)
-    # credentials come from the Secret in every pod that touches S3
-    for spec in (app["spec"]["driver"], app["spec"]["executor"], container):
-        assert {"secretRef": {"name": "splitlib-s3"}} in spec["envFrom"]
+    # credentials: the Secret's AWS credentials file, mounted in every pod that touches S3
+    pod = job["spec"]["template"]["spec"]
+    for spec, volumes in (
+        (app["spec"]["driver"], app["spec"]["volumes"]),
+        (app["spec"]["executor"], app["spec"]["volumes"]),
+        (container, pod["volumes"]),
+    ):
+        env = {e["name"]: e.get("value") for e in spec["env"]}
+        folder, name = env["AWS_SHARED_CREDENTIALS_FILE"].rsplit("/", 1)
+        (mount,) = [m for m in spec["volumeMounts"] if m["mountPath"] == folder]
+        (volume,) = [v for v in volumes if v["name"] == mount["name"]]
+        assert volume["secret"]["secretName"] == "splitlib-s3" and name == "credentials"
+        assert mount["readOnly"] is True
     kustomized = yaml.safe_load((K8S / "kustomization.yaml").read_text())["resources"]
     assert sorted(kustomized) == sorted(
         p.name for p in K8S.glob("*.yaml") if p.name != "kustomization.yaml"
@@ -169,8 +179,8 @@ def test_spark_application_runs_the_split_job_with_the_configmaps_config(tmp_pat
     assert main == f"{dest}/split.py" and (ROOT / "jobs" / "split.py").exists()
     args = parse_args(spec["arguments"])
     # the config file is the ConfigMap's split.toml, mounted where the arguments say
-    (mount,) = spec["driver"]["volumeMounts"]
-    (volume,) = [v for v in spec["volumes"] if v["name"] == mount["name"]]
+    (volume,) = [v for v in spec["volumes"] if "configMap" in v]
+    (mount,) = [m for m in spec["driver"]["volumeMounts"] if m["name"] == volume["name"]]
     (item,) = volume["configMap"]["items"]
     assert args.config == f"{mount['mountPath']}/{item['path']}"
     config_map = objects[f"ConfigMap/{volume['configMap']['name']}"]["data"]
@@ -203,19 +213,33 @@ def test_training_job_runs_torchrun_on_gpus_with_valid_train_arguments():
     assert ns.out.startswith("s3://") and ns.resume
 
 
-def test_executor_requirements_are_splitlib_dependencies():
+def _dependencies() -> set[str]:
     from packaging.requirements import Requirement
 
-    declared = {
-        Requirement(r).name.lower()
-        for r in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    }
-    listed = [
-        line.split("#")[0].strip()
-        for line in (ROOT / "deploy" / "executor-requirements.txt").read_text().splitlines()
-    ]
-    shipped = {name.lower() for name in listed if name}
-    assert shipped <= declared
-    # what tasks import on executors; training-only packages stay out of the archive
-    assert {"numpy", "pyarrow", "tokenizers", "fsspec", "s3fs", "zstandard"} <= shipped
-    assert not shipped & {"torch", "transformers", "pyspark", "matplotlib"}
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return {Requirement(r).name.lower() for r in project["dependencies"]}
+
+
+def _listed(path: Path) -> set[str]:
+    names = (line.split("#")[0].strip() for line in path.read_text().splitlines())
+    return {re.split("[=<>]", name)[0].lower() for name in names if name}
+
+
+def test_executors_get_every_dependency_but_the_driver_only_ones():
+    driver_only = _listed(ROOT / "deploy" / "driver-only.txt")
+    assert driver_only < _dependencies()
+    # what tasks import stays shipped; training and Spark's own Python side do not
+    assert driver_only == {"pyspark", "torch", "transformers", "safetensors", "matplotlib"}
+
+
+@pytest.mark.parametrize(
+    ("requirements", "provided"),
+    [
+        ("requirements-split.txt", {"pyspark", "torch", "transformers", "safetensors"}),
+        ("requirements-train.txt", {"pyspark", "torch"}),
+    ],
+)
+def test_images_install_every_dependency_they_need(requirements, provided):
+    # pyspark comes with the Spark image and torch with the PyTorch image; the split image
+    # never trains
+    assert _listed(ROOT / "docker" / requirements) == _dependencies() - provided
