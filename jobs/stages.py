@@ -21,7 +21,13 @@ from jobs.frames import persist_level, unit_col, with_columns
 from splitlib import storage
 from splitlib.config import SplitConfig
 from splitlib.corpus import SOURCES
-from splitlib.discovery import discover_domains, label_centroids, sample_idf, tfidf_rows
+from splitlib.discovery import (
+    discover_by_language,
+    discover_domains,
+    label_centroids,
+    sample_idf,
+    tfidf_rows,
+)
 from splitlib.divergence import domain_divergences
 from splitlib.domains import domain_names, top_terms, unique_names
 from splitlib.errors import UserError
@@ -60,6 +66,7 @@ class Domains:
     dims: int  # 0: sparse tf-idf over the buckets
     terms: dict  # domain -> [(word, z-score)]
     fit: dict | None = None  # k-means diagnostics for the manifest (None with labels)
+    groups: list[str] | None = None  # each domain's language group (domains.by_language)
 
 
 @dataclass
@@ -242,7 +249,9 @@ def domains_stage(
         k = effective_k(cfg, bundled)
         sample = feats.filter(unit_col() < min(1.0, cfg.domains.sample_docs / n_kept))
     embeddings = cfg.domains.features == "embedding"
+    by_language = cfg.domains.by_language and not label_mode
     columns = ["key", "text", "label", "uni_buckets", "uni_counts"]
+    columns += ["language"] if by_language else []
     sample = (
         sample.select(*columns, *(["embedding"] if embeddings else []))
         .repartition(1)
@@ -269,9 +278,31 @@ def domains_stage(
         vectors = tfidf_rows(grams, idf, dims, cfg.seed)
     label_index = {label: i for i, label in enumerate(labels)} if label_mode else None
     fit = None
+    groups = None
     if label_index is not None:
         index = np.array([label_index[x] for x in rows.column("label").to_pylist()])
         centroids = label_centroids(vectors, index, k)
+    elif by_language:
+        centroids, groups, fits = discover_by_language(
+            vectors,
+            rows.column("language").to_pylist(),
+            k,
+            cfg.seed,
+            cfg.domains.restarts,
+            cfg.domains.max_iter,
+            cfg.domains.min_language_share,
+            stability=cfg.domains.stability,
+        )
+        k = len(groups)
+        fit = {
+            "by_language": {
+                g: {**fit_summary(cfg, f, len(f.labels)), "k": len(f.centroids)}
+                for g, f in fits.items()
+            }
+        }
+        for g, summary in fit["by_language"].items():
+            if summary["stability_warning"]:
+                progress.note(f"{g}: {summary['stability_warning']}")
     else:
         result = discover_domains(
             vectors,
@@ -285,15 +316,17 @@ def domains_stage(
         fit = fit_summary(cfg, result, n_sample)
         if fit["stability_warning"]:
             progress.note(fit["stability_warning"])
-    counts = sample_word_counts(cfg, sample, idf, dims, centroids, label_index, k)
+    counts = sample_word_counts(cfg, sample, idf, dims, centroids, label_index, k, groups)
     sample.unpersist()
     terms = top_terms(counts, cfg.domains.top_terms)
     names = unique_names(labels) if label_mode else domain_names(counts, k)
+    if groups is not None:  # 'de-datei-befehl': the language first
+        names = unique_names([f"{g}-{n}" for g, n in zip(groups, names, strict=True)])
     detail = f"{k} domains: {', '.join(names)}"
-    if fit is not None:
+    if fit is not None and groups is None:
         detail += f"; best of {len(fit['objectives'])} fits, stability {fit['stability']}"
     progress.done(n_sample, "sampled docs", detail)
-    return Domains(k, names, label_mode, label_index, idf, centroids, dims, terms, fit)
+    return Domains(k, names, label_mode, label_index, idf, centroids, dims, terms, fit, groups)
 
 
 def fit_summary(cfg: SplitConfig, result, n_sample: int) -> dict:
@@ -324,11 +357,12 @@ def fit_summary(cfg: SplitConfig, result, n_sample: int) -> dict:
 
 
 def sample_word_counts(
-    cfg: SplitConfig, sample: DataFrame, idf, dims, centroids, label_index, k: int
+    cfg: SplitConfig, sample: DataFrame, idf, dims, centroids, label_index, k: int, groups=None
 ) -> dict[int, dict[str, int]]:
     """Word counts of each domain's sampled documents (words seen at least 3 times)."""
     assigned = sample.mapInArrow(
-        assigner(idf, dims, cfg.seed, centroids, label_index), with_columns(sample, ASSIGN_DDL)
+        assigner(idf, dims, cfg.seed, centroids, label_index, groups),
+        with_columns(sample, ASSIGN_DDL),
     )
     words = (
         assigned.select("text", "domain")
@@ -354,7 +388,14 @@ def statistics_stage(
     progress.start("statistics")
     k, n_buckets = domains.k, cfg.features.n_buckets
     assigned = feats.mapInArrow(
-        assigner(domains.idf, domains.dims, cfg.seed, domains.centroids, domains.label_index),
+        assigner(
+            domains.idf,
+            domains.dims,
+            cfg.seed,
+            domains.centroids,
+            domains.label_index,
+            domains.groups,
+        ),
         with_columns(feats, ASSIGN_DDL),
     )
     sizes = {r.domain: r["count"] for r in assigned.groupBy("domain").count().collect()}
@@ -508,6 +549,7 @@ def routing_check(cfg: SplitConfig, final: DataFrame, domains: Domains) -> dict 
         dims=domains.dims,
         seed=cfg.seed,
         features=cfg.domains.features,
+        groups=domains.groups,
     )
     result = prefix_accuracy(router, [r.text for r in rows], [r.domain for r in rows])
     result["description"] = (
@@ -544,5 +586,6 @@ def save_domains(cfg: SplitConfig, domains: Domains, stats: Statistics) -> None:
         "label_field": cfg.input.label_field,
         "smoothing": cfg.select.smoothing,
         "relevance_hist_range": list(HIST_RANGE),
+        "language_groups": domains.groups,
     }
     storage.write_bytes(storage.join(root, "router.json"), json.dumps(router, indent=2).encode())

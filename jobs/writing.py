@@ -123,6 +123,7 @@ def write_all(cfg: SplitConfig, result, quarantine: DataFrame) -> list[dict]:
         "id",
         "bytes",
         "n_tokens",
+        *[c for c in ("language", "language_score") if c in final.columns],
         F.col("domain_name").alias("domain"),
         "score",
         "margin",

@@ -48,6 +48,7 @@ class FeatureConfig:
     n_buckets: int = 1 << 16  # hashed unigram+bigram buckets for statistics and relevance
     batch_records: int = 2048  # Arrow batch bound: records
     batch_bytes: int = 16 << 20  # Arrow batch bound: bytes of text
+    language_id: bool = True  # a language code and confidence per document (docs/, manifest)
 
 
 @dataclass
@@ -62,6 +63,10 @@ class DomainConfig:
     restarts: int = 10  # k-means fits from different starts; the lowest objective is kept
     stability: bool = True  # also fit with seed + 1 and report how much the two agree (NMI)
     min_stability: float = 0.8  # below this agreement the report warns that domains are unstable
+    # discover domains within each language: domains.k per language with at least
+    # min_language_share of the sample, and domains.k for all other languages together
+    by_language: bool = False
+    min_language_share: float = 0.05
     ambiguous_margin: float = 0.05  # documents with margin below this count as ambiguous
     top_terms: int = 12
 
@@ -123,17 +128,25 @@ class SplitConfig:
             (self.select.smoothing > 0, "select.smoothing must be > 0"),
             (self.input.max_doc_bytes > 0, "input.max_doc_bytes must be > 0"),
             (self.select.shard_bytes >= 1 << 16, "select.shard_bytes must be at least 65536"),
+            (
+                self.domains.dims == 0 or self.domains.dims >= 8,
+                "domains.dims must be 0 (no projection) or at least 8",
+            ),
+            (self.domains.restarts >= 1, "domains.restarts must be at least 1"),
+            (
+                not self.domains.by_language or self.features.language_id,
+                "domains.by_language needs features.language_id=true",
+            ),
+            (
+                0 < self.domains.min_language_share <= 1,
+                "domains.min_language_share must be in (0, 1]",
+            ),
             (self.input.max_depth >= 2, "input.max_depth must be at least 2"),
             (self.input.max_id_bytes >= 16, "input.max_id_bytes must be at least 16"),
             (
                 self.input.on_corrupt_file in ("fail", "quarantine"),
                 "input.on_corrupt_file must be 'fail' or 'quarantine'",
             ),
-            (
-                self.domains.dims == 0 or self.domains.dims >= 8,
-                "domains.dims must be 0 (no projection) or at least 8",
-            ),
-            (self.domains.restarts >= 1, "domains.restarts must be at least 1"),
             (
                 self.spark.storage_level
                 in ("MEMORY_AND_DISK", "DISK_ONLY", "MEMORY_AND_DISK_DESER"),

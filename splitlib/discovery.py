@@ -94,3 +94,33 @@ def discover_domains(
         k_scan=dict(sorted(k_scan.items())),
         seconds=time.perf_counter() - start,
     )
+
+
+def discover_by_language(
+    vectors,
+    languages: list[str],
+    k: int,
+    seed: int,
+    restarts: int,
+    max_iter: int,
+    min_share: float,
+    stability: bool = True,
+) -> tuple[np.ndarray, list[str], dict[str, DomainFit]]:
+    """Domains within each language of the sample: (centroids, each domain's language
+    group, each group's fit). A group gets K domains, fewer when it has under 2K documents.
+    """
+    from splitlib.language import group_of, language_groups
+
+    groups = language_groups(languages, min_share)
+    member = np.array(group_of(languages, groups))
+    centroids, domain_groups, fits = [], [], {}
+    for group in groups:
+        rows = np.flatnonzero(member == group)
+        k_group = max(1, min(k, len(rows) // 2))
+        fit = discover_domains(
+            vectors[rows], k_group, seed, restarts, max_iter, stability=stability and k_group > 1
+        )
+        centroids.append(fit.centroids)
+        domain_groups += [group] * k_group
+        fits[group] = fit
+    return np.concatenate(centroids).astype(np.float32), domain_groups, fits

@@ -30,6 +30,8 @@ def is_name_word(word: str) -> bool:
         return False
     if any(unicodedata.category(c)[0] not in "LM" for c in word):
         return False
+    if all("\u3040" <= c <= "\u309f" for c in word):
+        return False  # Hiragana alone is grammar (する, された), not a topic
     return len(word) >= 3 or (len(word) == 2 and all(is_unspaced_character(c) for c in word))
 
 
@@ -156,6 +158,23 @@ _FUNCTION_WORDS = frozenset(
     ]
 )
 
+# The commonest function words of other languages (English homographs such as "die",
+# "son" or "met" left out): without them a German domain is named 'die-der'. Used for
+# names only, so English top terms are as before.
+_OTHER_FUNCTION_WORDS = frozenset(
+    [
+        *("der", "das", "und", "dem", "ein", "eine", "einer", "eines", "mit", "von", "für"),
+        *("auf", "ist", "nicht", "sich", "auch", "als", "wird", "werden", "oder", "bei"),
+        *("aus", "nach", "wie", "zum", "zur", "über", "dieser", "diese", "dieses", "sie"),
+        *("wenn", "kann", "les", "des", "une", "que", "qui", "dans", "pour", "par", "sur"),
+        *("sont", "avec", "ces", "aux", "ses", "cette", "vous", "nous", "los", "las", "del"),
+        *("una", "por", "como", "más", "pero", "este", "esta", "gli", "della", "delle"),
+        *("dei", "che", "sono", "nel", "alla", "uma", "com", "não", "mais", "het", "een"),
+        *("voor", "zijn", "niet", "ook", "dat", "для", "или", "если", "что", "как", "это"),
+        *("при", "его", "она", "они", "так", "все", "был", "быть", "может"),
+    ]
+)
+
 
 def projection(n_buckets: int, dims: int, seed: int = 0) -> sp.csr_matrix:
     """(n_buckets, dims) signed one-hot projection, fixed by the seed."""
@@ -201,12 +220,26 @@ def similarities(vectors, centroids: np.ndarray) -> np.ndarray:
     return np.asarray(vectors @ normalize_rows(centroids).T, dtype=np.float32)
 
 
-def assign(vectors, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def assign(
+    vectors, centroids: np.ndarray, allowed: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Nearest centroid by cosine: (domain index, score = cosine, margin to the runner-up).
 
-    Ties go to the lower index, so assignment is deterministic.
+    `allowed` (n, K) bool restricts each row to some domains (domains per language);
+    a runner-up that is not allowed does not count. Ties go to the lower index, so
+    assignment is deterministic.
     """
     sims = similarities(vectors, centroids)
+    if allowed is not None:
+        sims = np.where(allowed, sims, np.float32(-2.0))  # below any cosine
+        best, score, margin = assign_scores(sims)
+        alone = allowed.sum(axis=1) < 2  # no runner-up: as with a single domain
+        return best, score, np.where(alone, np.float32(1.0), margin).astype(np.float32)
+    return assign_scores(sims)
+
+
+def assign_scores(sims: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(best index, its score, margin to the runner-up) of an (n, K) similarity matrix."""
     if sims.shape[1] == 1:
         return np.zeros(len(sims), np.int32), sims[:, 0], np.ones(len(sims), np.float32)
     order = np.argsort(-sims, axis=1, kind="stable")
@@ -407,7 +440,10 @@ def domain_names(
         ranked = [
             w
             for w, _ in terms.get(d, [])
-            if is_name_word(w) and w not in _FUNCTION_WORDS and w not in _GENERIC_WORDS
+            if is_name_word(w)
+            and w not in _FUNCTION_WORDS
+            and w not in _GENERIC_WORDS
+            and w not in _OTHER_FUNCTION_WORDS
         ]
         specific = [w for w in ranked if own.get(w, 0) / total[w] >= max(0.6, 2 * share)]
         words = (specific + [w for w in ranked if w not in specific])[:2]

@@ -68,3 +68,35 @@ def identify_languages(texts: list[str]) -> tuple[list[str], np.ndarray]:
         codes.append(best)
         confidence[i] = min(1.0, scores[best] / len(windows))
     return codes, confidence
+
+
+OTHER = "other"  # the group of languages too rare to get domains of their own
+
+
+def language_groups(languages: list[str], min_share: float) -> list[str]:
+    """The languages that get domains of their own (at least `min_share` of the documents,
+    `und` never), sorted, then OTHER when any document is left for it."""
+    counts: dict[str, int] = {}
+    for code in languages:
+        counts[code] = counts.get(code, 0) + 1
+    total = max(len(languages), 1)
+    groups = sorted(c for c, n in counts.items() if c != UNDETERMINED and n / total >= min_share)
+    if any(c not in groups for c in counts):
+        groups.append(OTHER)
+    return groups
+
+
+def group_of(languages: list[str], groups: list[str]) -> list[str]:
+    """Each language's group: itself when it has domains of its own, else OTHER."""
+    own = set(groups) - {OTHER}
+    return [code if code in own else OTHER for code in languages]
+
+
+def allowed_domains(languages: list[str], domain_groups: list[str]) -> np.ndarray:
+    """(n, K) bool: which domains a document of each language may be assigned to (those
+    of its language group; every domain when its group has none, e.g. OTHER without one)."""
+    groups = group_of(languages, sorted(set(domain_groups)))
+    table = np.array(domain_groups)
+    allowed = np.array([table == g for g in groups], dtype=bool).reshape(len(groups), len(table))
+    allowed[~allowed.any(axis=1)] = True
+    return allowed

@@ -87,6 +87,12 @@ def _fit_section(fit: dict | None, chosen_k: int) -> list[str]:
     """How the k-means domains were fitted: restarts, stability, and the objective around K."""
     if not fit:
         return []
+    if "by_language" in fit:  # domains.by_language: one fit per language group
+        parts = []
+        for group, group_fit in fit["by_language"].items():
+            section = _fit_section(group_fit, group_fit["k"])
+            parts += [section[0].replace("</h2>", f": {html.escape(group)}</h2>"), *section[1:]]
+        return parts
     objectives = fit["objectives"]
     parts = [
         "<h2>How the domains were fitted</h2>",

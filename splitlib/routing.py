@@ -43,6 +43,7 @@ class Router:
     dims: int
     seed: int
     features: str = "tfidf"
+    groups: list[str] | None = None  # each domain's language group (domains.by_language)
 
     @classmethod
     def load(cls, run_root: str) -> Router:
@@ -61,17 +62,23 @@ class Router:
             dims=int(info["dims"]),
             seed=int(info["seed"]),
             features=info.get("features", "tfidf"),
+            groups=info.get("language_groups"),
         )
 
     def scores(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(domain index, cosine score, margin to the runner-up) per text."""
+        allowed = None
+        if self.groups is not None:  # domains per language: only those of the text's language
+            from splitlib.language import allowed_domains, identify_languages
+
+            allowed = allowed_domains(identify_languages(texts)[0], self.groups)
         if self.features == "embedding":
             from splitlib.embedding import embed
 
-            return assign(embed(texts), self.centroids)
+            return assign(embed(texts), self.centroids, allowed)
         _, unigrams = hashed_ngrams(texts, len(self.idf), with_unigrams=True)
         proj = projection(len(self.idf), self.dims, self.seed) if self.dims else None
-        return assign(domain_vectors(unigrams, self.idf, proj), self.centroids)
+        return assign(domain_vectors(unigrams, self.idf, proj), self.centroids, allowed)
 
     def route(self, texts: list[str]) -> list[str]:
         """The domain name of every text."""

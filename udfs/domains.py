@@ -8,6 +8,7 @@ import numpy as np
 import pyarrow as pa
 
 from splitlib.domains import assign, domain_vectors, projection, similarities
+from splitlib.language import allowed_domains
 from splitlib.ngrams import from_arrow, naming_terms, words_of
 from splitlib.text import unit
 from udfs.cache import cached
@@ -29,18 +30,29 @@ def _vectors(batch: pa.RecordBatch, idf: np.ndarray, dims: int, seed: int):
 
 
 def assigner(
-    idf: np.ndarray, dims: int, seed: int, centroids: np.ndarray, label_index: dict[str, int] | None
+    idf: np.ndarray,
+    dims: int,
+    seed: int,
+    centroids: np.ndarray,
+    label_index: dict[str, int] | None,
+    domain_groups: list[str] | None = None,
 ):
     """mapInArrow: append domain index, score, margin and the hold-out draw u_valid.
 
     With labels the domain is the label's index and score/margin still come from the
-    centroids, so ambiguity and routing mean the same thing in both modes.
+    centroids, so ambiguity and routing mean the same thing in both modes. With
+    `domain_groups` (the language group of each domain) a document only goes to the
+    domains of its own language.
     """
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
             v = _vectors(batch, idf, dims, seed)
-            best, score, margin = assign(v, centroids)
+            allowed = None
+            if domain_groups is not None:
+                languages = batch.column("language").to_pylist()
+                allowed = allowed_domains(languages, domain_groups)
+            best, score, margin = assign(v, centroids, allowed)
             if label_index is not None:
                 labels = batch.column("label").to_pylist()
                 best = np.array([label_index[x] for x in labels], dtype=np.int32)

@@ -168,3 +168,47 @@ def test_ascii_text_keeps_its_domains():
     finally:
         ngrams.word_bounds = saved
     assert nmi(unicode_0, ascii_0) >= nmi(unicode_0, unicode_1) - 0.02
+
+
+@pytest.mark.slow
+def test_domains_by_language_stay_within_their_language(spark, tmp_path):
+    """domains.by_language: K domains per language, a document only in its language's."""
+    from jobs.pipeline import run_split
+    from splitlib.routing import Router
+
+    out = str(tmp_path / "run")
+    cfg = build(
+        overrides=[
+            f"input.path={MULTILINGUAL}",
+            f"out={out}",
+            "domains.k=2",
+            "domains.by_language=true",
+        ]
+    )
+    manifest = run_split(cfg, spark=spark)
+    domains = manifest["domains"]
+    assert len(domains) == 12
+    for d in domains:
+        code = d["name"].split("-")[0]
+        assert list(d["languages"]) == [code], d["name"]
+    assert sorted(manifest["domain_fit"]["by_language"]) == ["de", "en", "fr", "ja", "ru", "zh"]
+    assert all(f["k"] == 2 for f in manifest["domain_fit"]["by_language"].values())
+    router = Router.load(out)
+    routed = router.route(
+        [
+            "Zeigt den Inhalt eines Verzeichnisses an und sortiert die Dateien nach Namen.",
+            "Affiche le contenu du répertoire et trie les fichiers par nom.",
+            "Выводит содержимое каталога и сортирует файлы по имени.",
+        ]
+    )
+    assert [r.split("-")[0] for r in routed] == ["de", "fr", "ru"]
+
+
+def test_assignment_respects_the_allowed_domains():
+    vectors = np.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]], dtype=np.float32)
+    centroids = np.array([[1.0, 0.0], [0.0, 1.0], [0.7, 0.7]], dtype=np.float32)
+    allowed = np.array([[False, True, True], [True, False, False], [True, True, True]])
+    best, score, margin = assign(vectors, centroids, allowed)
+    assert best.tolist() == [2, 0, 2]
+    assert score[1] == pytest.approx(0.0) and margin[1] == pytest.approx(1.0)  # no runner-up
+    assert margin[0] == pytest.approx(np.sqrt(0.5) - 0.0, abs=1e-6)
