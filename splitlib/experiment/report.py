@@ -70,7 +70,7 @@ def figure_png(results: dict[str, Any]) -> bytes:
     ax.set_xlabel("pretraining fraction f = D / T")
     ax.set_ylabel("mean domain validation loss (nats/token, macro)")
     ax.set_title(f"{t['model']} at T = {t['total_tokens']:,} tokens, "
-                 f"{len(results['settings']['seeds'])} seeds", fontsize=10)  # fmt: skip
+                 f"{len(results['seeds_done'])} seeds", fontsize=10)  # fmt: skip
     ax.legend(fontsize=7)
     ax.grid(alpha=0.3)
     return _png(fig)
@@ -85,7 +85,9 @@ def page(results: dict[str, Any]) -> str:
         f"T = {t['total_tokens']:,} tokens ({t['tokens_per_param']:.1f} per parameter, "
         f"C = {t['flops']:.3g} FLOPs): held out because {t['held_out_because']}.",
         f"Law: {plan['form']} (identified: {results['fits']['auto'].get('identified')}); "
-        f"planned f = {plan['pretrain_fraction']:.3f}. Seeds: {results['settings']['seeds']}.",
+        f"planned f = {plan['pretrain_fraction']:.3f}. Seeds done: {results['seeds_done']} of "
+        f"{list(results['settings']['seeds'])}"
+        + ("." if results["complete"] else " (PARTIAL: the run has not finished)."),
         "",
         "![loss against f](figure.png)",
         "",
