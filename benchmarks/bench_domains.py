@@ -63,12 +63,6 @@ def sklearn_domains(texts: list[str], k: int, seed: int) -> np.ndarray:
     return KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(x)
 
 
-def embeddings(texts: list[str]) -> np.ndarray:
-    from splitlib.embedding import embed
-
-    return embed(texts)
-
-
 def minilm_domains(vectors: np.ndarray, k: int, seed: int) -> np.ndarray:
     from sklearn.cluster import KMeans
 
@@ -90,38 +84,70 @@ def summary(scores: list[float], seconds: list[float], extra: str = "") -> list[
     ]
 
 
-def evaluate(name: str, records: list[dict], seeds: int, with_minilm: bool) -> list[list]:
+def embeddings(texts: list[str], cache: Path) -> tuple[np.ndarray, float]:
+    """MiniLM vectors of the texts and the seconds they took (cached: they are the slow part)."""
+    if cache.exists():
+        data = np.load(cache)
+        return data["vectors"], float(data["seconds"])
+    from splitlib.embedding import embed
+
+    vectors, seconds = timed(embed, texts)
+    np.savez(cache, vectors=vectors, seconds=seconds)
+    return vectors, seconds
+
+
+class Runs:
+    """NMI and seconds per (corpus, method) over seeds, and the table so far."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, str], tuple[list, list[float], list[float], str]] = {}
+
+    def add(self, corpus: str, info: list, method: str, pred, labels, sec: float, extra=""):
+        _, scores, times, _ = self.rows.setdefault((corpus, method), (info, [], [], extra))
+        scores.append(nmi(pred, labels))
+        times.append(sec)
+        print(
+            f"  {corpus} {method} seed {len(scores) - 1}: NMI {scores[-1]:.3f} {sec:.1f} s",
+            flush=True,
+        )
+
+    def table(self) -> str:
+        rows = [
+            [corpus, *info, method, *summary(scores, times, extra)]
+            for (corpus, method), (info, scores, times, extra) in self.rows.items()
+        ]
+        rows.sort(key=lambda r: r[0])  # stable: methods stay in the order they were run
+        return table(["corpus", "docs", "K", "largest source", "method", "NMI", "worst", "s"], rows)
+
+
+def corpus_info(records: list[dict]) -> tuple[list[str], list[str], int, list]:
     texts = [r["text"] for r in records]
     labels = [r["source"] for r in records]
     k = len(set(labels))
     share = max(labels.count(s) for s in set(labels)) / len(labels)
+    return texts, labels, k, [len(texts), k, f"{share:.0%}"]
+
+
+def evaluate(runs: Runs, name: str, records: list[dict], seeds: int) -> None:
+    """splitlib (best of the default restarts, and one fit) and scikit-learn, over seeds."""
+    texts, labels, k, info = corpus_info(records)
     restarts = DomainConfig().restarts
-    runs: dict[str, tuple[list[float], list[float]]] = {}
-
-    def add(method: str, pred, sec: float) -> None:
-        scores, times = runs.setdefault(method, ([], []))
-        scores.append(nmi(pred, labels))
-        times.append(sec)
-        print(
-            f"  {name} {method} seed {len(scores) - 1}: NMI {scores[-1]:.3f} {sec:.1f} s",
-            flush=True,
-        )
-
-    embed_s = 0.0
-    vectors = None
-    if with_minilm:
-        vectors, embed_s = timed(embeddings, texts)
     for seed in range(seeds):
-        add(f"splitlib (best of {restarts})", *timed(splitlib_domains, texts, k, seed, restarts))
-        add("splitlib, one fit", *timed(splitlib_domains, texts, k, seed, 1))
-        add("scikit-learn tf-idf + k-means (10 inits)", *timed(sklearn_domains, texts, k, seed))
-        if vectors is not None:
-            add("MiniLM + k-means (10 inits)", *timed(minilm_domains, vectors, k, seed))
-    rows = []
-    for method, (scores, times) in runs.items():
-        extra = f" (+{embed_s:.0f} embedding)" if method.startswith("MiniLM") else ""
-        rows.append([name, len(texts), k, f"{share:.0%}", method, *summary(scores, times, extra)])
-    return rows
+        pred, sec = timed(splitlib_domains, texts, k, seed, restarts)
+        runs.add(name, info, f"splitlib (best of {restarts})", pred, labels, sec)
+        pred, sec = timed(splitlib_domains, texts, k, seed, 1)
+        runs.add(name, info, "splitlib, one fit", pred, labels, sec)
+        pred, sec = timed(sklearn_domains, texts, k, seed)
+        runs.add(name, info, "scikit-learn tf-idf + k-means (10 inits)", pred, labels, sec)
+
+
+def evaluate_minilm(runs: Runs, name: str, records: list[dict], seeds: int, cache: Path) -> None:
+    texts, labels, k, info = corpus_info(records)
+    vectors, embed_s = embeddings(texts, cache)
+    for seed in range(seeds):
+        pred, sec = timed(minilm_domains, vectors, k, seed)
+        extra = f" (+{embed_s:.0f} embedding)"
+        runs.add(name, info, "MiniLM + k-means (10 inits)", pred, labels, sec, extra)
 
 
 def restarts_sweep(seeds: int, counts: list[int]) -> str:
@@ -144,34 +170,48 @@ def restarts_sweep(seeds: int, counts: list[int]) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seeds", type=int, default=5)
-    ap.add_argument("--corpora", nargs="+", default=[*CORPORA, "bundled"])
+    ap.add_argument("--corpora", nargs="*", default=[*CORPORA, "bundled"])
     ap.add_argument("--dir", type=Path, default=DEFAULT_OUT)
     ap.add_argument("--no-minilm", action="store_true")
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--restarts", type=int, nargs="*", default=[1, 3, 5, 10, 20])
+    ap.add_argument("--table-out", type=Path, help="also write the table here after each step")
     args = ap.parse_args(argv)
     sweep = restarts_sweep(args.seeds, args.restarts) if args.restarts else ""
-    rows = []
-    for name in args.corpora:
-        records = bundled_records() if name == "bundled" else load(args.dir / f"{name}.jsonl")
-        label = "bundled (defaults chosen here)" if name == "bundled" else name
-        rows += evaluate(label, records, args.seeds, not args.no_minilm)
     cmd = (
         "python -m benchmarks.eval_corpora && python -m benchmarks.bench_domains "
         f"--seeds {args.seeds}"
     )
-    body = (
-        f"Machine: {machine()}. Command: `{cmd}`. One thread per method. NMI of the "
-        f"domains against the source label over {args.seeds} seeds (mean ± sd, and the worst "
-        "seed); seconds per seed (median): features + fit + assignment of every document.\n\n"
-        + table(["corpus", "docs", "K", "largest source", "method", "NMI", "worst", "s"], rows)
-    )
-    if sweep:
-        body += (
-            "\n\nChoosing `domains.restarts` (on the bundled corpus only, K = 7, same "
-            "seeds):\n\n" + sweep
+
+    def body() -> str:
+        text = (
+            f"Machine: {machine()}. Command: `{cmd}`. One thread per method. NMI of the "
+            f"domains against the source label over {args.seeds} seeds (mean ± sd, and the "
+            "worst seed); seconds per seed (median): features + fit + assignment of every "
+            "document (MiniLM: k-means only, embedding time apart).\n\n" + runs.table()
         )
-    publish("Domain discovery against source labels (issue 10)", body, not args.no_write)
+        if sweep:
+            text += (
+                "\n\nChoosing `domains.restarts` (on the bundled corpus only, K = 7, same "
+                "seeds):\n\n" + sweep
+            )
+        if args.table_out:
+            args.table_out.write_text(text)
+        return text
+
+    runs = Runs()
+    corpora = {
+        name: bundled_records() if name == "bundled" else load(args.dir / f"{name}.jsonl")
+        for name in args.corpora
+    }
+    for name, records in corpora.items():  # the cheap methods first, on every corpus
+        evaluate(runs, name, records, args.seeds)
+        body()
+    if not args.no_minilm:
+        for name, records in corpora.items():
+            evaluate_minilm(runs, name, records, args.seeds, args.dir / f"{name}.minilm.npz")
+            body()
+    publish("Domain discovery against source labels (issue 10)", body(), not args.no_write)
     return 0
 
 
