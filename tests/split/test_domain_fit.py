@@ -116,18 +116,22 @@ def test_domains_get_names_a_reader_recognizes(bundled_vectors):
     import pyarrow as pa
 
     from splitlib.domains import domain_names
-    from splitlib.ngrams import words_of
+    from udfs.domains import word_counter
 
     records, _ = bundled_vectors
     sources = sorted({r["source"] for r in records})
+    batch = pa.RecordBatch.from_arrays(
+        [
+            pa.array([r["text"] for r in records]),
+            pa.array([sources.index(r["source"]) for r in records], pa.int32()),
+        ],
+        names=["text", "domain"],
+    )
+    counted = pa.Table.from_batches(list(word_counter()([batch])))
     counts: dict[int, dict[str, int]] = {d: {} for d in range(len(sources))}
-    words = words_of(pa.array([r["text"] for r in records])).to_pylist()
-    for record, doc_words in zip(records, words, strict=True):
-        own = counts[sources.index(record["source"])]
-        for w in doc_words:
-            if len(w) >= 3:
-                own[w] = own.get(w, 0) + 1
-    counts = {d: {w: c for w, c in c_d.items() if c >= 3} for d, c_d in counts.items()}
+    for d, w, c in zip(*(counted.column(n).to_pylist() for n in counted.column_names), strict=True):
+        if c >= 3:  # as the job keeps them
+            counts[d][w] = c
     names = dict(zip(sources, domain_names(counts, len(sources)), strict=True))
     assert names == {
         "fortunes": "computer-linux",
