@@ -57,9 +57,6 @@ def test_out_inside_the_input_is_refused(small_corpus, tmp_path):
 
 
 def test_home_and_filesystem_roots_are_refused(small_corpus, tmp_path, monkeypatch):
-    from splitlib.errors import UserError
-    from splitlib.ownership import check_location
-
     home = tmp_path / "home"
     (home / "data").mkdir(parents=True)
     (home / "data" / "thesis.txt").write_text("a year of work")
@@ -68,6 +65,9 @@ def test_home_and_filesystem_roots_are_refused(small_corpus, tmp_path, monkeypat
     refused(split_config(small_corpus, "~"), "home root")
     refused(split_config(small_corpus, str(home)), "home root")
     assert snapshot(home) == before
+    from splitlib.errors import UserError
+    from splitlib.ownership import check_location
+
     for root in ("/", "file:///", "s3://bucket", "s3://bucket/"):
         with pytest.raises(UserError, match="root"):
             check_location(root, [])
