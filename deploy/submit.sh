@@ -11,9 +11,9 @@
 # dependencies (pyproject.toml) but those of deploy/driver-only.txt, pinned to the versions
 # of the submitting environment, packed into a .tar.gz that spark-submit ships with
 # --archives and every executor unpacks as ./environment (spark.pyspark.python points at
-# its interpreter);
-# splitlib's own code (pure Python) goes as a zip with --py-files. The archive is built once
-# per (pins, Python), the zip whenever the code changes; both are reused from
+# its interpreter); splitlib's own code (pure Python) goes as a zip unpacked beside it, on
+# the executors' PYTHONPATH. The archive is built once per (pins, Python), the zip
+# whenever the code changes; both are reused from
 # $SPLITLIB_DEPLOY_CACHE (default .cache/deploy). Executors need only the same Python
 # version at the same path as the submitting machine (a venv links to its base
 # interpreter): true of nodes built from one image; otherwise use docker/split.Dockerfile.
@@ -116,8 +116,11 @@ if [[ $master == local* ]]; then
   submit+=(--conf "spark.pyspark.python=$python")
 else
   shipped=$(pack)
-  submit+=(--archives "$(head -1 <<<"$shipped")#environment" --py-files "$(tail -1 <<<"$shipped")"
-    --conf spark.pyspark.python=./environment/bin/python)
+  # the code goes as an archive on the executors' PYTHONPATH, not with --py-files, which
+  # would also put the zip before the installed splitlib on the driver
+  submit+=(--archives "$(head -1 <<<"$shipped")#environment,$(tail -1 <<<"$shipped")#splitlib-code"
+    --conf spark.pyspark.python=./environment/bin/python
+    --conf spark.executorEnv.PYTHONPATH=splitlib-code)
 fi
 # shellcheck disable=SC2086  # SPARK_SUBMIT_OPTS_EXTRA is a list of options
 exec "${submit[@]}" ${SPARK_SUBMIT_OPTS_EXTRA:-} "$root/jobs/split.py" --config "$config" "$@"

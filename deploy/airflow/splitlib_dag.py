@@ -41,7 +41,9 @@ PATH = "{{{{ ti.xcom_pull(task_ids='paths')['{}'] }}}}"
 def _spark_conf() -> dict[str, str]:
     """Where the split's Python code runs: the packed environment on a cluster, else PYTHON."""
     executors = "./environment/bin/python" if ARCHIVE else PYTHON
+    shipped = {"spark.executorEnv.PYTHONPATH": "splitlib-code"} if CODE else {}
     return {
+        **shipped,
         "spark.pyspark.python": executors,
         "spark.pyspark.driver.python": PYTHON,
         # the driver's JVM starts before splitlib runs: its quiet logging has to be set here
@@ -108,8 +110,8 @@ def splitlib_chain():
             PATH.format("split"),
             "--overwrite",  # a retry replaces what the failed try of this DAG run left
         ],
-        archives=f"{ARCHIVE}#environment" if ARCHIVE else None,
-        py_files=CODE,
+        # as deploy/submit.sh: the code unpacked on the executors' PYTHONPATH only
+        archives=f"{ARCHIVE}#environment,{CODE}#splitlib-code" if ARCHIVE else None,
         conf=_spark_conf(),
         name="splitlib",
         env_vars={"PATH": f"{Path(PYTHON).parent}:{os.environ.get('PATH', '')}"},
