@@ -62,7 +62,8 @@ def figure_png(results: dict[str, Any]) -> bytes:
                label="law's no-split prediction")  # fmt: skip
     ax.axvline(results["plan"]["pretrain_fraction"], color="C3", ls=":", lw=1)
     # the law's curve runs off to large losses at tiny f: frame the measured points
-    shown = [a["macro_loss"]["mean"] for a in arms.values()]
+    shown = [a["macro_loss"][k] for a in arms.values() for k in ("low", "mean", "high")]
+    shown = [x for x in shown if x is not None]
     shown += [a["predicted"]["macro_loss"] for a in arms.values()]
     lo, hi = min(shown), max(shown)
     ax.set_ylim(lo - 0.15 * (hi - lo) - 1e-3, hi + 0.15 * (hi - lo) + 1e-3)
