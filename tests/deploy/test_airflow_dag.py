@@ -129,6 +129,6 @@ def test_airflow_dags_test_runs_the_whole_chain(airflow, tmp_path):
     trained.pop(None, None)  # specialists' losses on the mixture: forgetting
     assert set(trained) == set(planned)
     for domain, tokens in trained.items():
-        assert abs(tokens - planned[domain]) <= 64  # whole sequences of 32 tokens
+        assert abs(tokens - planned[domain]) <= 128  # whole steps of 4 sequences of 32 tokens
     assert all(r["n_params"] == 26_784 for r in records)
     assert f"{len(records)} run records" in log
