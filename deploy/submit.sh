@@ -43,8 +43,12 @@ cache=${SPLITLIB_DEPLOY_CACHE:-$root/.cache/deploy}
 pack() {
   local pins base key archive code build site
   pins=$("$python" - "$root/pyproject.toml" "$root/deploy/driver-only.txt" <<'EOF'
-import re, sys, tomllib
+import re, sys
 from importlib.metadata import version
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the TOML reader pip carries
+    from pip._vendor import tomli as tomllib
 dependencies = tomllib.load(open(sys.argv[1], "rb"))["project"]["dependencies"]
 driver_only = {line.split("#")[0].strip().lower() for line in open(sys.argv[2])}
 for requirement in dependencies:
