@@ -56,6 +56,7 @@ def _log(message: str) -> None:
 
 def check_settings(exp: Experiment) -> None:
     """Write experiment.json, or refuse to resume an --out made with other settings."""
+    manifest_lib.read_manifest(exp.manifest)  # one clear line if there is no split there
     raw = storage.read_bytes(manifest_lib.manifest_url(manifest_lib.run_root_of(exp.manifest)))
     current = {
         "manifest": exp.manifest,

@@ -45,6 +45,17 @@ def test_one_trunk_serves_every_arm_and_no_split_decays_over_its_own_t():
     assert plan.warmup_steps == 2
 
 
+def test_a_missing_split_or_a_bad_grid_is_one_line(tmp_path, capsys):
+    out = str(tmp_path / "exp")
+    assert main(["experiment", "--manifest", str(tmp_path / "none"), "--out", out]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "Run `splitlib run` first" in err[0]
+    args = ["experiment", "--manifest", str(tmp_path), "--out", out, "--fractions", "0.5,1"]
+    assert main(args) == 2
+    assert "--fractions must lie strictly between 0 and 1" in capsys.readouterr().err
+    assert not (tmp_path / "exp").exists()
+
+
 @pytest.mark.slow
 def test_tiny_experiment_equal_compute_and_every_field(split_run, tmp_path):
     out = tmp_path / "exp"
