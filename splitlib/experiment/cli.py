@@ -41,6 +41,12 @@ def parser() -> argparse.ArgumentParser:
         help="grid of pretraining fractions f, comma-separated (default: the preset's)",
     )
     p.add_argument("--seeds", type=parse_int_list, help="seeds of every arm (default: preset's)")
+    p.add_argument(
+        "--compute-multiple",
+        type=float,
+        help="target tokens as a multiple (>= 2) of the sweep's largest compute at the target "
+        "size (default: the preset's)",
+    )
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--precision", choices=["auto", "fp32", "bf16"], default="auto",
                    help="auto: bf16 autocast on CUDA, fp32 on CPU")  # fmt: skip
@@ -58,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
         changes["fractions"] = tuple(ns.fractions)
     if ns.seeds:
         changes["seeds"] = tuple(ns.seeds)
+    if ns.compute_multiple:
+        changes["compute_multiple"] = ns.compute_multiple
     exp = Experiment(
         manifest=ns.manifest,
         out=ns.out,
