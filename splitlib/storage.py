@@ -13,8 +13,6 @@ from typing import Any
 
 import fsspec
 
-from splitlib.errors import UserError
-
 
 def storage_options(url: str) -> dict[str, Any]:
     """fsspec options for `url`: the S3 endpoint from the environment, if any."""
@@ -115,16 +113,3 @@ def sha256_of(url: str, block: int = 1 << 20) -> str:
         while chunk := f.read(block):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def check_writable(url: str) -> None:
-    """Fail early, with a clear message, when the output location cannot be written."""
-    probe = join(url, "_splitlib_write_probe")
-    try:
-        write_bytes(probe, b"ok")
-        remove(probe)
-    except Exception as err:  # any backend error means the same thing to the user
-        raise UserError(
-            f"cannot write to output {url!r} ({type(err).__name__}: {err}). "
-            "Choose a writable --out, or fix its permissions / credentials."
-        ) from None
