@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 
+from splitlib import scratch
 from splitlib.config import SparkConfig
 from splitlib.errors import UserError
 
@@ -52,6 +53,25 @@ def java_options() -> str:
     return options.strip()
 
 
+def _own_scratch(cfg: SparkConfig, conf: dict[str, str]) -> None:
+    """Spark's local scratch (and the JVM's temporary files) into a folder splitlib owns.
+
+    A session killed with its JVM leaves its scratch behind; in splitlib's own folder the next
+    session can tell it apart and remove it (splitlib.scratch). A spark.local.dir of the
+    user's, or SPARK_LOCAL_DIRS (which Spark prefers), is kept as it is.
+    """
+    if "spark.local.dir" in cfg.conf or os.environ.get("SPARK_LOCAL_DIRS"):
+        return
+    folder = scratch.claim()
+    if folder is None:
+        return
+    conf["spark.local.dir"] = folder
+    options = conf.get("spark.driver.extraJavaOptions", "")
+    # Spark splits the options at blanks: a folder with one would cut the option in two
+    if "java.io.tmpdir" not in options and not any(c.isspace() for c in folder):
+        conf["spark.driver.extraJavaOptions"] = f"{options} -Djava.io.tmpdir={folder}".strip()
+
+
 def get_spark(cfg: SparkConfig, app_name: str = "splitlib"):
     """The active session if there is one (spark-submit, tests), else a new one."""
     from pyspark.sql import SparkSession
@@ -87,7 +107,10 @@ def get_spark(cfg: SparkConfig, app_name: str = "splitlib"):
         "spark.serializer.objectStreamReset": "1",
     }
     defaults["spark.driver.extraJavaOptions"] = java_options()
-    for key, value in {**defaults, **cfg.conf}.items():
+    conf = {**defaults, **cfg.conf}
+    if not submitted and (cfg.master or "local").startswith("local"):
+        _own_scratch(cfg, conf)  # on a cluster, the cluster manager places the scratch
+    for key, value in conf.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel(cfg.log_level)
