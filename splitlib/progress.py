@@ -57,7 +57,9 @@ class Progress:
         self._url = storage.join(run_root, PROGRESS_FILE)
         self._write("running")
         if self._heartbeat > 0:
-            self._thread = threading.Thread(target=self._beat, name="splitlib-progress", daemon=True)
+            self._thread = threading.Thread(
+                target=self._beat, name="splitlib-progress", daemon=True
+            )
             self._thread.start()
 
     def finish(self, state: str = "committed") -> None:
@@ -135,11 +137,18 @@ class Progress:
                 os.replace(tmp, self._url)
 
     def _beat(self) -> None:
+        warned = False
         while not self._stop.wait(self._heartbeat):
             try:
                 self._write("running")
-            except OSError as err:  # a full disk or a flaky store must not fail the job
-                self.note(f"progress file not updated: {err}")
+            except Exception as err:
+                # the file is advisory: a full disk or a store that stopped answering (OSError,
+                # botocore's EndpointConnectionError, ...) must not end the heartbeat. The job's
+                # own writes meet the same store and report it; say it here once only
+                if not warned:
+                    warned = True
+                    cause = f"{type(err).__name__}: {err}"
+                    self.note(f"progress file not updated ({cause}); retrying quietly")
 
     # --- stages --------------------------------------------------------------------------
     @property
