@@ -80,6 +80,21 @@ def candidates() -> dict:
     return out
 
 
+def measured(codes_of, corpora: dict[str, list[dict]], docs: int) -> list[str]:
+    """'accuracy / MB/s' of a language identifier on the first `docs` records of each corpus."""
+    cells = []
+    for records in corpora.values():
+        records = records[:docs]
+        texts = [r["text"] for r in records]
+        start = time.perf_counter()
+        codes = codes_of(texts)
+        seconds = time.perf_counter() - start
+        right = sum(c == r["language"] for c, r in zip(codes, records, strict=True))
+        mb = sum(len(t.encode()) for t in texts) / 1e6
+        cells.append(f"{right / len(records):.3f} / {mb / seconds:.2f}")
+    return cells
+
+
 def window_settings(corpora: dict[str, list[dict]], docs: int) -> list[list[str]]:
     """Accuracy / MB/s of splitlib.language for several window settings."""
     from splitlib import language
@@ -87,16 +102,8 @@ def window_settings(corpora: dict[str, list[dict]], docs: int) -> list[list[str]
     rows = []
     for windows, chars in ((1, 128), (1, 200), (2, 100), (2, 160), (3, 120), (3, 200)):
         language.windows_of.__defaults__ = (windows, chars)
-        row = [f"{windows} x {chars}"]
-        for records in corpora.values():
-            records = records[:docs]
-            texts = [r["text"] for r in records]
-            start = time.perf_counter()
-            codes, _ = language.identify_languages(texts)
-            seconds = time.perf_counter() - start
-            right = sum(c == r["language"] for c, r in zip(codes, records, strict=True))
-            mb = sum(len(t.encode()) for t in texts) / 1e6
-            row.append(f"{right / len(records):.3f} / {mb / seconds:.2f}")
+        codes_of = lambda xs: language.identify_languages(xs)[0]  # noqa: E731
+        row = [f"{windows} x {chars}", *measured(codes_of, corpora, docs)]
         rows.append(row)
         print(row, flush=True)
     language.windows_of.__defaults__ = (language.WINDOWS, language.WINDOW_CHARS)
@@ -118,16 +125,7 @@ def main(argv: list[str] | None = None) -> None:
     rows = []
     for name, run in candidates().items():
         run(["warm-up text for the model"])
-        row = [name]
-        for records in corpora.values():
-            records = records[: args.docs]
-            texts = [r["text"] for r in records]
-            start = time.perf_counter()
-            codes = run(texts)
-            seconds = time.perf_counter() - start
-            right = sum(c == r["language"] for c, r in zip(codes, records, strict=True))
-            mb = sum(len(t.encode()) for t in texts) / 1e6
-            row.append(f"{right / len(records):.3f} / {mb / seconds:.2f}")
+        row = [name, *measured(run, corpora, args.docs)]
         rows.append(row)
         print(row, flush=True)
     window_rows = window_settings(corpora, args.docs)
