@@ -27,9 +27,7 @@ def _stage(out: Path) -> str | None:
         return None
 
 
-def test_a_killed_job_commits_nothing_and_the_next_run_removes_its_scratch(
-    small_corpus, tmp_path
-):
+def test_a_killed_job_commits_nothing_and_the_next_run_removes_its_scratch(small_corpus, tmp_path):
     from splitlib import scratch
     from splitlib.errors import UserError
     from splitlib.manifest import read_manifest
