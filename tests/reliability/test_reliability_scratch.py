@@ -84,3 +84,18 @@ def test_a_killed_job_commits_nothing_and_the_next_run_removes_its_scratch(small
     assert sorted(p.name for p in parent.iterdir()) == sorted([stranger.name, live.name])
     assert (stranger / "notes.txt").read_text() == "mine"
     assert (live / scratch.MARKER).exists()
+
+
+def test_a_scratch_the_user_chose_is_kept(monkeypatch):
+    from jobs.session import _own_scratch
+    from splitlib.config import SparkConfig
+
+    chosen = SparkConfig(conf={"spark.local.dir": "/data/spark"})
+    conf = {**chosen.conf, "spark.driver.extraJavaOptions": "-Xss4m"}
+    _own_scratch(chosen, conf)
+    assert conf == {"spark.local.dir": "/data/spark", "spark.driver.extraJavaOptions": "-Xss4m"}
+
+    monkeypatch.setenv("SPARK_LOCAL_DIRS", "/data/spark")  # Spark prefers it to spark.local.dir
+    conf = {"spark.driver.extraJavaOptions": "-Xss4m"}
+    _own_scratch(SparkConfig(), conf)
+    assert conf == {"spark.driver.extraJavaOptions": "-Xss4m"}
