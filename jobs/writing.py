@@ -38,10 +38,19 @@ def _sized(per_domain: list[dict], prefix: str) -> list[int]:
 
 
 def write_all(cfg: SplitConfig, result, quarantine: DataFrame) -> list[dict]:
-    out, names, target = cfg.out, result.names, cfg.select.shard_bytes
+    """Every shard of the run: training sets, per-document statistics, quarantine."""
     final = result.final.withColumn("domain_index", F.col("domain")).withColumn(
-        "domain_name", _name_col(names)
+        "domain_name", _name_col(result.names)
     )
+    shards = _write_training_sets(cfg, result, final)
+    shards += _write_docs(cfg, result, final)
+    shards += _write_quarantine(cfg.out, quarantine)
+    return sorted(shards, key=lambda s: s["path"])
+
+
+def _write_training_sets(cfg: SplitConfig, result, final: DataFrame) -> list[dict]:
+    """data/: the mixture, one set per domain and the validation hold-out, in shards."""
+    out, names, target = cfg.out, result.names, cfg.select.shard_bytes
     split = F.col("split")
 
     def shard_col(counts: list[int] | int, index: str = "domain_index"):
@@ -111,8 +120,11 @@ def write_all(cfg: SplitConfig, result, quarantine: DataFrame) -> list[dict]:
             .withColumn("shard", shard_col(n_valid))
         )
     )
-    shards = _write(sets, out, DATA_COLUMNS)
+    return _write(sets, out, DATA_COLUMNS)
 
+
+def _write_docs(cfg: SplitConfig, result, final: DataFrame) -> list[dict]:
+    """docs/: per-document statistics and the input's own fields."""
     # the reader renamed fields that clash with these columns (splitlib.reading.meta_column)
     meta_cols = [
         F.get_json_object("meta", f"$.{key}").alias(column)
@@ -145,22 +157,26 @@ def write_all(cfg: SplitConfig, result, quarantine: DataFrame) -> list[dict]:
         *meta_cols,
     )
     doc_columns = [c for c in docs.columns if c != "key"]
-    n_docs = shard_count(sum(d["docs"] for d in result.per_domain) * (160 + 4 * result.k), target)
+    n_docs = shard_count(
+        sum(d["docs"] for d in result.per_domain) * (160 + 4 * result.k), cfg.select.shard_bytes
+    )
     docs = docs.withColumn("set", F.lit("docs")).withColumn(
         "set_domain", F.lit(None).cast("string")
     )
-    shards += _write(
-        docs.withColumn("shard", F.pmod(F.xxhash64("key"), F.lit(n_docs))), out, doc_columns
+    return _write(
+        docs.withColumn("shard", F.pmod(F.xxhash64("key"), F.lit(n_docs))), cfg.out, doc_columns
     )
 
+
+def _write_quarantine(out: str, quarantine: DataFrame) -> list[dict]:
+    """quarantine/: every bad record with its reason, in one shard."""
     q = quarantine.withColumn("key", F.xxhash64("file", "offset")).withColumn(
         "set", F.lit("quarantine")
     )
     q = q.withColumn("set_domain", F.lit(None).cast("string")).withColumn("shard", F.lit(0))
-    shards += _write(
+    return _write(
         q.select("key", "set", "set_domain", "shard", *QUARANTINE_COLUMNS), out, QUARANTINE_COLUMNS
     )
-    return sorted(shards, key=lambda s: s["path"])
 
 
 def commit(
