@@ -1,0 +1,198 @@
+"""Variants of domain discovery measured against the source labels, over seeds (issue 10).
+
+    python -m benchmarks.tuning_corpus     # the second tuning corpus, tuning-debian
+    python -m benchmarks.bench_domain_arms --corpora bundled tuning-debian --out tune.jsonl
+    python -m benchmarks.bench_domain_arms --corpora imbalanced technical wiki-topics \
+        --out heldout.jsonl
+    python -m benchmarks.bench_domain_arms --table tune.jsonl heldout.jsonl
+    python -m benchmarks.bench_domain_arms --objectives --corpora bundled imbalanced
+
+Each arm starts from the job's features (hashed unigram tf-idf of the sample, as in
+`benchmarks.bench_domains`) and ends with the job's rule: centroids in the hashed space,
+every document to its nearest centroid by cosine. Arms:
+- base: best of 10 fits by objective (the default);
+- r30, r<N>: best of N fits;
+- maxdf: base, buckets in more than half of the documents weighted 0;
+- lsa100, lsa200: k-means (best of 10) on a randomized SVD of the rows, then each
+  cluster's mean hashed row as its centroid;
+- consensus: k-means (best of 10) on the one-hot labels of base's 10 fits (co-association);
+- vmf: base's fit refined by 20 soft EM steps of a von Mises-Fisher mixture (kappa 50).
+One JSON line per (corpus, arm, seed): NMI against the source label and seconds
+(features + fits + assignment). `--objectives` compares, per corpus, the objective of
+best of 10 fits with that of the sources' own centroids. Results: `RESULTS.md`, section
+"Domain discovery: variants tried against the gap to MiniLM".
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import scipy.sparse as sp  # noqa: E402
+
+from benchmarks.bench_domains import N_BUCKETS, corpus_info, summary  # noqa: E402
+from benchmarks.common import bundled_records, table  # noqa: E402
+from benchmarks.eval_corpora import DEFAULT_OUT, load  # noqa: E402
+from splitlib.discovery import label_centroids, sample_idf, tfidf_rows  # noqa: E402
+from splitlib.domains import assign, normalize_rows  # noqa: E402
+from splitlib.kmeans import _Rows, best_of, lloyd, nmi  # noqa: E402
+from splitlib.ngrams import hashed_ngrams  # noqa: E402
+
+ARMS = ("base", "r30", "maxdf", "lsa100", "lsa200", "consensus", "vmf")
+
+
+def features(texts: list[str], max_df: float = 1.0):
+    _, uni = hashed_ngrams(texts, N_BUCKETS, with_unigrams=True)
+    idf = sample_idf(uni, N_BUCKETS)
+    if max_df < 1.0:
+        doc_freq = np.bincount(uni.buckets, minlength=N_BUCKETS)
+        idf = np.where(doc_freq > max_df * len(texts), 0.0, idf).astype(np.float32)
+    return tfidf_rows(uni, idf, 0, 0)
+
+
+def fits(x, k: int, seed: int, restarts: int):
+    rows = _Rows(x)
+    return [lloyd(rows, k, seed, r) for r in range(restarts)]
+
+
+def lowest(fs):
+    return fs[int(np.argmin([f.objective for f in fs]))]
+
+
+def lsa(x, k: int, seed: int, dims: int) -> np.ndarray:
+    from sklearn.utils.extmath import randomized_svd
+
+    u, s, _ = randomized_svd(x, dims, random_state=seed)
+    fit = best_of(normalize_rows(u * s), k, seed, 10)
+    return label_centroids(x, fit.labels, k)
+
+
+def consensus(x, k: int, seed: int, fs) -> np.ndarray:
+    n = x.shape[0]
+    cols = np.concatenate([f.labels.astype(np.int64) + i * k for i, f in enumerate(fs)])
+    rows = np.tile(np.arange(n), len(fs))
+    h = sp.csr_matrix((np.ones(len(cols), np.float32), (rows, cols)), shape=(n, k * len(fs)))
+    h = sp.csr_matrix(h / np.sqrt(len(fs)), dtype=np.float32)
+    return label_centroids(x, best_of(h, k, seed, 10).labels, k)
+
+
+def vmf(x, centroids: np.ndarray, kappa: float = 50.0, steps: int = 20) -> np.ndarray:
+    mu = centroids.astype(np.float64)
+    weights = np.full(len(mu), 1.0 / len(mu))
+    for _ in range(steps):
+        logits = np.log(np.maximum(weights, 1e-12)) + kappa * np.asarray(x @ mu.T)
+        r = np.exp(logits - logits.max(axis=1, keepdims=True))
+        r /= r.sum(axis=1, keepdims=True)
+        sums = np.asarray(x.T @ r).T
+        mu = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+        weights = r.mean(axis=0)
+    return mu.astype(np.float32)
+
+
+def run_arms(texts: list[str], k: int, seed: int, arms: list[str]):
+    """{arm: (predicted domains, seconds)} for one corpus and seed."""
+    out = {}
+    start = time.perf_counter()
+    x = features(texts)
+    t_feat = time.perf_counter() - start
+    start = time.perf_counter()
+    restarts = [int(arm[1:]) for arm in arms if arm[0] == "r" and arm[1:].isdigit()]
+    fs = fits(x, k, seed, max([10, *restarts]))
+    t_fit = (time.perf_counter() - start) / len(fs)
+    base = lowest(fs[:10]).centroids
+    out["base"] = (assign(x, base)[0], t_feat + 10 * t_fit)
+    for n in restarts:
+        out[f"r{n}"] = (assign(x, lowest(fs[:n]).centroids)[0], t_feat + n * t_fit)
+    for arm in arms:
+        if arm in out:
+            continue
+        start = time.perf_counter()
+        if arm == "maxdf":
+            xm = features(texts, 0.5)
+            c = best_of(xm, k, seed, 10).centroids
+            out[arm] = (assign(xm, c)[0], time.perf_counter() - start)
+            continue
+        if arm.startswith("lsa"):
+            c, extra = lsa(x, k, seed, int(arm[3:])), t_feat
+        elif arm == "consensus":
+            c, extra = consensus(x, k, seed, fs[:10]), t_feat + 10 * t_fit
+        elif arm == "vmf":
+            c, extra = vmf(x, base), t_feat + 10 * t_fit
+        out[arm] = (assign(x, c)[0], time.perf_counter() - start + extra)
+    return out
+
+
+def source_objective(texts: list[str], labels: list[str], k: int) -> list:
+    """Is the source partition what the objective prefers? The objective (sum of 1 - cos) of
+    best of 10 fits (seed 0) next to that of the sources' own centroids, nearest-centroid rule.
+    """
+    x = features(texts)
+    fit = best_of(x, k, 0, 10)
+    index = np.unique(labels, return_inverse=True)[1]
+    sims = np.asarray(x @ label_centroids(x, index, k).T)
+    found = nmi(assign(x, fit.centroids)[0], labels)
+    sources = float((1.0 - sims.max(axis=1)).sum())
+    return [
+        f"{fit.objective:.1f}",
+        f"{found:.3f}",
+        f"{sources:.1f}",
+        f"{nmi(sims.argmax(1), labels):.3f}",
+    ]
+
+
+def summary_table(paths: list[Path]) -> str:
+    """The markdown table of the JSON lines in `paths`: NMI mean +/- sd, worst, median seconds."""
+    runs: dict[tuple[str, str], list[dict]] = {}
+    for path in paths:
+        for line in path.read_text().splitlines():
+            r = json.loads(line)
+            runs.setdefault((r["corpus"], r["arm"]), []).append(r)
+    rows = []
+    for (corpus, arm), rs in runs.items():
+        scores = [r["nmi"] for r in rs]
+        seconds = [r["seconds"] for r in rs]
+        rows.append([corpus, arm, *summary(scores, seconds)])
+    return table(["corpus", "arm", "NMI", "worst", "s"], rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--table", nargs="+", type=Path, help="only print the table of these files")
+    ap.add_argument("--corpora", nargs="+", default=[])
+    ap.add_argument("--arms", nargs="+", default=list(ARMS))
+    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--dir", type=Path, default=DEFAULT_OUT)
+    ap.add_argument("--out", type=Path)
+    ap.add_argument("--objectives", action="store_true", help="only the source-partition check")
+    args = ap.parse_args(argv)
+    if args.table:
+        print(summary_table(args.table))
+        return 0
+    rows = []
+    for name in args.corpora:
+        records = bundled_records() if name == "bundled" else load(args.dir / f"{name}.jsonl")
+        texts, labels, k, _ = corpus_info(records)
+        if args.objectives:
+            rows.append([name, *source_objective(texts, labels, k)])
+            continue
+        for seed in range(args.seeds):
+            for arm, (pred, sec) in run_arms(texts, k, seed, args.arms).items():
+                line = {"corpus": name, "arm": arm, "seed": seed, "nmi": nmi(pred, labels)}
+                with args.out.open("a") as f:
+                    f.write(json.dumps({**line, "seconds": round(sec, 2)}) + "\n")
+    if rows:
+        head = ["corpus", "best of 10: objective", "NMI", "source centroids: objective", "NMI"]
+        print(table(head, rows))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
