@@ -16,7 +16,9 @@ every document to its nearest centroid by cosine. Arms:
 - lsa100, lsa200: k-means (best of 10) on a randomized SVD of the rows, then each
   cluster's mean hashed row as its centroid;
 - consensus: k-means (best of 10) on the one-hot labels of base's 10 fits (co-association);
-- vmf: base's fit refined by 20 soft EM steps of a von Mises-Fisher mixture (kappa 50).
+- vmf: base's fit refined by 20 soft EM steps of a von Mises-Fisher mixture (kappa 50);
+- round 2 (ROUND2), best of 10 on other features: bigram (unigram + bigram counts),
+  bigram-half (bigram counts weighted 0.5), idf2 (tf x idf^2); and lsa100-consensus.
 One JSON line per (corpus, arm, seed): NMI against the source label and seconds
 (features + fits + assignment). `--objectives` compares, per corpus, the objective of
 best of 10 fits with that of the sources' own centroids. Results: `RESULTS.md`, section
@@ -42,20 +44,44 @@ from benchmarks.bench_domains import N_BUCKETS, corpus_info, summary  # noqa: E4
 from benchmarks.common import bundled_records, table  # noqa: E402
 from benchmarks.eval_corpora import DEFAULT_OUT, load  # noqa: E402
 from splitlib.discovery import label_centroids, sample_idf, tfidf_rows  # noqa: E402
-from splitlib.domains import assign, normalize_rows  # noqa: E402
+from splitlib.domains import assign, inverse_document_frequency, normalize_rows  # noqa: E402
 from splitlib.kmeans import _Rows, best_of, lloyd, nmi  # noqa: E402
 from splitlib.ngrams import hashed_ngrams  # noqa: E402
 
 ARMS = ("base", "r30", "maxdf", "lsa100", "lsa200", "consensus", "vmf")
+ROUND2 = ("bigram", "bigram-half", "idf2", "lsa100-consensus")
+FEATURES = {  # arms that change only the features, then best of 10
+    "maxdf": {"max_df": 0.5},
+    "bigram": {"bigrams": 1.0},
+    "bigram-half": {"bigrams": 0.5},
+    "idf2": {"idf_power": 2.0},
+}
 
 
-def features(texts: list[str], max_df: float = 1.0):
-    _, uni = hashed_ngrams(texts, N_BUCKETS, with_unigrams=True)
-    idf = sample_idf(uni, N_BUCKETS)
+def features(texts: list[str], max_df: float = 1.0, bigrams: float = 0.0, idf_power: float = 1.0):
+    """Unit tf-idf rows over the hashed buckets: unigrams, plus bigrams weighted `bigrams`."""
+    grams, uni = hashed_ngrams(texts, N_BUCKETS, with_unigrams=True)
+    if bigrams:
+        u = sp.csr_matrix((uni.counts, uni.buckets, uni.offsets), shape=(len(texts), N_BUCKETS))
+        g = sp.csr_matrix((grams.counts, grams.buckets, grams.offsets), shape=u.shape)
+        tf = sp.csr_matrix(u + bigrams * (g - u), dtype=np.float32)
+        tf.eliminate_zeros()
+        tf.sort_indices()
+        doc_freq = np.bincount(tf.indices, minlength=N_BUCKETS)
+        idf = inverse_document_frequency(doc_freq, len(texts)) ** idf_power
+        x = tf.copy()
+        x.data = np.log1p(x.data) * idf[x.indices]
+        return sp.csr_matrix(normalize_rows_sparse(x), dtype=np.float32)
+    idf = sample_idf(uni, N_BUCKETS) ** idf_power
     if max_df < 1.0:
         doc_freq = np.bincount(uni.buckets, minlength=N_BUCKETS)
         idf = np.where(doc_freq > max_df * len(texts), 0.0, idf).astype(np.float32)
     return tfidf_rows(uni, idf, 0, 0)
+
+
+def normalize_rows_sparse(x):
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    return sp.diags(1.0 / np.maximum(norms, 1e-12)) @ x
 
 
 def fits(x, k: int, seed: int, restarts: int):
@@ -67,15 +93,19 @@ def lowest(fs):
     return fs[int(np.argmin([f.objective for f in fs]))]
 
 
-def lsa(x, k: int, seed: int, dims: int) -> np.ndarray:
+def lsa_rows(x, seed: int, dims: int) -> np.ndarray:
     from sklearn.utils.extmath import randomized_svd
 
     u, s, _ = randomized_svd(x, dims, random_state=seed)
-    fit = best_of(normalize_rows(u * s), k, seed, 10)
-    return label_centroids(x, fit.labels, k)
+    return normalize_rows(u * s)
+
+
+def lsa(x, k: int, seed: int, dims: int) -> np.ndarray:
+    return label_centroids(x, best_of(lsa_rows(x, seed, dims), k, seed, 10).labels, k)
 
 
 def consensus(x, k: int, seed: int, fs) -> np.ndarray:
+    """Centroids in x's space of best of 10 fits on the one-hot labels of the fits `fs`."""
     n = x.shape[0]
     cols = np.concatenate([f.labels.astype(np.int64) + i * k for i, f in enumerate(fs)])
     rows = np.tile(np.arange(n), len(fs))
@@ -115,12 +145,14 @@ def run_arms(texts: list[str], k: int, seed: int, arms: list[str]):
         if arm in out:
             continue
         start = time.perf_counter()
-        if arm == "maxdf":
-            xm = features(texts, 0.5)
+        if arm in FEATURES:
+            xm = features(texts, **FEATURES[arm])
             c = best_of(xm, k, seed, 10).centroids
             out[arm] = (assign(xm, c)[0], time.perf_counter() - start)
             continue
-        if arm.startswith("lsa"):
+        if arm == "lsa100-consensus":
+            c, extra = consensus(x, k, seed, fits(lsa_rows(x, seed, 100), k, seed, 10)), t_feat
+        elif arm.startswith("lsa"):
             c, extra = lsa(x, k, seed, int(arm[3:])), t_feat
         elif arm == "consensus":
             c, extra = consensus(x, k, seed, fs[:10]), t_feat + 10 * t_fit
