@@ -67,9 +67,15 @@ EOF
     # shellcheck disable=SC2064  # expand $build now
     trap "rm -rf '$build'" EXIT
     "$base" -m venv --without-pip "$build/env"
+    # uv beside the interpreter (make setup puts it there) installs in seconds; pip otherwise
+    uv=$(dirname "$(command -v "$python")")/uv
     # shellcheck disable=SC2086  # one argument per pin
-    "$python" -m pip --python "$build/env/bin/python" install -q --no-compile \
-      --disable-pip-version-check $pins >&2
+    if [[ -x $uv ]]; then
+      "$uv" pip install -q --python "$build/env/bin/python" $pins >&2
+    else
+      "$python" -m pip --python "$build/env/bin/python" install -q --no-compile \
+        --disable-pip-version-check $pins >&2
+    fi
     # bytecode is rebuilt on demand, and no task imports a package's own test suite
     site=$(echo "$build"/env/lib/python3*/site-packages)
     find "$site" -name __pycache__ -type d -prune -exec rm -rf {} +

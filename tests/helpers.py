@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
+import subprocess
+import sys
 from functools import lru_cache
+from pathlib import Path
 
 
 @lru_cache(maxsize=1)
@@ -54,3 +58,27 @@ def subset(per_source: int, sources: tuple[str, ...] | None = None) -> list[dict
             taken[r["source"]] = taken.get(r["source"], 0) + 1
             out.append(r)
     return out
+
+
+def tool_venv(venv: Path, requirements: list[str], key: str) -> Path:
+    """The bin/ of a virtual environment of its own for a tool whose dependencies clash with
+    splitlib's (Airflow, checkov), built once per `key` (the requirements' text). uv, which
+    `make setup` installs, builds it in seconds where pip takes minutes; pip when uv is absent."""
+    stamp = venv / ".installed"
+    if stamp.exists() and stamp.read_text() == key:
+        return venv / "bin"
+    shutil.rmtree(venv, ignore_errors=True)  # a stale or half-built cache of this test's own
+    base = getattr(sys, "_base_executable", sys.executable)
+    uv = Path(sys.executable).parent / "uv"
+    if uv.exists():
+        subprocess.run([base, "-m", "venv", "--without-pip", str(venv)], check=True)
+        python = str(venv / "bin" / "python")
+        subprocess.run(
+            [str(uv), "pip", "install", "-q", "--python", python, *requirements], check=True
+        )
+    else:
+        subprocess.run([base, "-m", "venv", str(venv)], check=True)
+        pip = [str(venv / "bin" / "pip"), "install", "-q", "--disable-pip-version-check"]
+        subprocess.run([*pip, *requirements], check=True)
+    stamp.write_text(key)
+    return venv / "bin"

