@@ -98,3 +98,26 @@ def split_run(spark, tmp_path_factory) -> str:
     )
     run_split(cfg, spark=spark)
     return out
+
+
+# `make test` runs the suite in two pytest-xdist workers (`-n 2 --dist loadgroup`): a third
+# of the two cores sits idle in a serial run (JVM start-up, subprocesses, one-thread
+# training). Each test file is one group, so its module fixtures are built once; the files
+# that share the bundled corpus's run are one group, so it is built once; the longest
+# groups are handed out first, so neither worker is left with a long tail.
+LONGEST_FIRST = ("bundled-run", "tests/deploy/test_airflow_dag.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    root = config.rootpath
+    bundled = {item.path for item in items if "bundled_run" in item.fixturenames}
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            group = "bundled-run" if item.path in bundled else str(item.path.relative_to(root))
+            item.add_marker(pytest.mark.xdist_group(group))
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+
+    def order(item) -> int:
+        return rank.get(item.get_closest_marker("xdist_group").args[0], len(rank))
+
+    items.sort(key=order)  # stable: the order within a group is the file's
