@@ -46,10 +46,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check splitlib jobs udfs
 
-# two xdist workers: one file (or the files sharing the bundled run) per worker at a time;
-# see tests/conftest.py. PYTEST_ARGS='-n 0' runs serially.
+# two xdist workers, a test file at a time each, longest files first (tests/conftest.py);
+# PYTEST_ARGS='-n 0' runs serially
 test: setup lint
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadgroup --durations=15 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadfile --no-loadscope-reorder --durations=15 $(PYTEST_ARGS)
 
 # the benchmarks of benchmarks/README.md (about an hour on 2 cores); they rewrite benchmarks/RESULTS.md
 BENCH_VENV := .venv-bench
