@@ -103,11 +103,11 @@ def split_run(spark, tmp_path_factory) -> str:
 # `make test` runs the suite in two pytest-xdist workers (`-n 2 --dist loadfile
 # --no-loadscope-reorder`): a third of the two cores sits idle in a serial run (JVM start-up,
 # subprocesses, one-thread training). A file goes to one worker, so its module fixtures are
-# built once. The longest files go first so that neither worker is left with a long tail;
-# the cluster test and test_domain_fit land on one worker and share the bundled corpus's
-# run, and test_split_job, its other user, comes last, when that worker is usually the free
-# one. (xdist's `loadgroup` would pin them together, but with this pytest its groups are
-# ignored: measured, every test was scheduled on its own.)
+# built once. The longest files go first so that neither worker is left with a long tail.
+# Three files use the bundled corpus's run; xdist hands a worker its next file only when it has
+# at most 2 tests pending, so they do not always share a worker, and the run may be built
+# twice (about 100 s of CPU). xdist's `loadgroup` would pin them, but with this pytest it
+# ignores its groups (measured: every test was scheduled on its own).
 FIRST = (
     "tests/split/test_split_cluster.py",
     "tests/deploy/test_airflow_dag.py",
