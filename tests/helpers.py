@@ -67,7 +67,9 @@ def tool_venv(venv: Path, requirements: list[str], key: str) -> Path:
     stamp = venv / ".installed"
     if stamp.exists() and stamp.read_text() == key:
         return venv / "bin"
-    shutil.rmtree(venv, ignore_errors=True)  # a stale or half-built cache of this test's own
+    if venv.exists() and not (venv / "pyvenv.cfg").exists():
+        raise RuntimeError(f"{venv} exists and is not a virtual environment: move it away")
+    shutil.rmtree(venv, ignore_errors=True)  # a stale or half-built environment of a test's own
     base = getattr(sys, "_base_executable", sys.executable)
     uv = Path(sys.executable).parent / "uv"
     if uv.exists():
