@@ -6,8 +6,10 @@ worker starts, so Spark tasks see the same endpoint and credentials as the drive
 
 from __future__ import annotations
 
+import json
 import os
 import socket
+from pathlib import Path
 
 import pytest
 from helpers import subset, write_jsonl
@@ -65,15 +67,37 @@ def s3_endpoint(s3_server):
     return os.environ["SPLITLIB_S3_ENDPOINT_URL"]
 
 
+def built_once(tmp_path_factory, name: str, build) -> Path:
+    """A folder that `build(folder)` fills once per test session, also across pytest-xdist
+    workers: the first worker to ask builds it under a file lock and the others wait, then
+    read it (the pattern of xdist's docs). The runs are read-only for the tests that use
+    them, so sharing is safe, and the second worker gets both cores instead of building the
+    same run at the same time (measured in the last CI log: about 100 s of CPU per run)."""
+    from filelock import FileLock
+
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # shared by the session's workers
+    folder, done = base / name, base / f"{name}.built"
+    with FileLock(str(base / f"{name}.lock")):
+        if not done.exists():
+            folder.mkdir(exist_ok=True)
+            build(folder)
+            done.touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def bundled_run(spark, tmp_path_factory):
     """The whole job on the bundled corpus with default settings (k-means, K = 7)."""
     from jobs.pipeline import run_split
     from splitlib.config import build
 
-    out = str(tmp_path_factory.mktemp("bundled") / "run")
-    manifest = run_split(build(overrides=[f"out={out}"]), spark=spark)
-    return out, manifest
+    def split(folder: Path) -> None:
+        run_split(build(overrides=[f"out={folder / 'run'}"]), spark=spark)
+
+    out = built_once(tmp_path_factory, "bundled", split) / "run"
+    return str(out), json.loads((out / "manifest.json").read_text())
 
 
 @pytest.fixture(scope="session")
@@ -82,32 +106,32 @@ def split_run(spark, tmp_path_factory) -> str:
     from jobs.pipeline import run_split
     from splitlib.config import build
 
-    folder = tmp_path_factory.mktemp("train-corpus")
-    corpus = write_jsonl(
-        folder / "corpus.jsonl", subset(600, ("kjv-bible", "python-docs", "wikibooks-recipes"))
-    )
-    out = str(folder / "run")
-    cfg = build(
-        overrides=[
-            f"input.path={corpus}",
-            f"out={out}",
-            "input.label_field=source",
-            "features.vocab_size=1024",
-            "select.valid_fraction=0.1",
-        ]
-    )
-    run_split(cfg, spark=spark)
-    return out
+    def split(folder: Path) -> None:
+        corpus = write_jsonl(
+            folder / "corpus.jsonl",
+            subset(600, ("kjv-bible", "python-docs", "wikibooks-recipes")),
+        )
+        cfg = build(
+            overrides=[
+                f"input.path={corpus}",
+                f"out={folder / 'run'}",
+                "input.label_field=source",
+                "features.vocab_size=1024",
+                "select.valid_fraction=0.1",
+            ]
+        )
+        run_split(cfg, spark=spark)
+
+    return str(built_once(tmp_path_factory, "train-corpus", split) / "run")
 
 
 # `make test` runs the suite in two pytest-xdist workers (`-n 2 --dist loadfile
 # --no-loadscope-reorder`): a third of the two cores sits idle in a serial run (JVM start-up,
 # subprocesses, one-thread training). A file goes to one worker, so its module fixtures are
 # built once. The longest files go first so that neither worker is left with a long tail.
-# Three files use the bundled corpus's run; xdist hands a worker its next file only when it has
-# at most 2 tests pending, so they do not always share a worker, and the run may be built
-# twice (about 100 s of CPU). xdist's `loadgroup` would pin them, but with this pytest it
-# ignores its groups (measured: every test was scheduled on its own).
+# The session's committed runs (bundled_run, split_run) are built once for both workers
+# (`built_once`). xdist's `loadgroup` could not pin files to a worker instead: with this
+# pytest it ignores its groups (measured: every test was scheduled on its own).
 FIRST = (
     "tests/split/test_split_cluster.py",
     "tests/deploy/test_airflow_dag.py",
