@@ -103,7 +103,7 @@ def window_settings(corpora: dict[str, list[dict]], docs: int) -> list[list[str]
     (above 1: every window is read)."""
     from splitlib import language
 
-    saved = language.CONFIDENT
+    saved = language.WINDOWS, language.WINDOW_CHARS, language.CONFIDENT
     rows = []
     for windows, chars, confident in (
         (1, 128, 2.0),
@@ -115,15 +115,14 @@ def window_settings(corpora: dict[str, list[dict]], docs: int) -> list[list[str]
         (3, 120, 2.0),
         (3, 200, 2.0),
     ):
-        language.windows_of.__defaults__ = (windows, chars)
+        language.WINDOWS, language.WINDOW_CHARS = windows, chars
         language.CONFIDENT = confident
         codes_of = lambda xs: language.identify_languages(xs)[0]  # noqa: E731
         alone = "every window read" if confident > 1 else f"one alone at >= {confident}"
         row = [f"{windows} x {chars}, {alone}", *measured(codes_of, corpora, docs)]
         rows.append(row)
         print(row, flush=True)
-    language.windows_of.__defaults__ = (language.WINDOWS, language.WINDOW_CHARS)
-    language.CONFIDENT = saved
+    language.WINDOWS, language.WINDOW_CHARS, language.CONFIDENT = saved
     return rows
 
 

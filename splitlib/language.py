@@ -41,39 +41,55 @@ def _model():
     return fasttext.load_model(str(path))
 
 
+def _window(text: str, i: int, n: int, chars: int) -> str:
+    """Window i of n evenly spaced over the text: `chars` characters on one line
+    (whitespace runs collapsed to one space), "" when that part of the text is blank."""
+    start = int(i * len(text) / n)
+    # slice before collapsing whitespace: a long document is never copied whole
+    return " ".join(text[start : start + 2 * chars].split())[:chars]
+
+
+def _count(text: str, windows: int, chars: int) -> int:
+    return max(1, min(windows, len(text) // chars))
+
+
 def windows_of(text: str, windows: int = WINDOWS, chars: int = WINDOW_CHARS) -> list[str]:
     """Up to `windows` slices of `chars` characters, evenly spaced over the text, one line
     each (whitespace runs collapsed to one space)."""
-    n = max(1, min(windows, len(text) // chars))
-    step = len(text) / n
-    # slice before collapsing whitespace: a long document is never copied whole
-    slices = (" ".join(text[int(i * step) : int(i * step) + 2 * chars].split()) for i in range(n))
-    return [s[:chars] for s in slices if s]
+    n = _count(text, windows, chars)
+    return [w for i in range(n) if (w := _window(text, i, n, chars))]
 
 
 def identify_languages(texts: list[str]) -> tuple[list[str], np.ndarray]:
     """(code, confidence) of every text: the language with the largest summed window
     probability and that sum over the number of windows read (0..1); `und` and 0 for
     texts without letters."""
-    model = _model()
+    # the binding itself, not the wrapper: its per-call checks cost 5% of this function
+    # (a window holds no newline: whitespace is collapsed), and the output is the same
+    predict = _model().f.predict
     codes: list[str] = []
     confidence = np.zeros(len(texts), dtype=np.float32)
     for i, text in enumerate(texts):
         text = text or ""
-        # the last window first: a page's start is where headers and command syntax sit
-        windows = windows_of(text)[::-1]
-        if not windows or not any(ch.isalpha() for ch in text):
-            codes.append(UNDETERMINED)
-            continue
         scores: dict[str, float] = {}
         read = 0
-        for window in windows:
-            read += 1
-            labels, probs = model.predict(window, k=_TOP)
-            for label, p in zip(labels, probs, strict=True):
-                scores[label] = scores.get(label, 0.0) + float(p)
-            if probs[0] >= CONFIDENT:  # sure enough to decide alone
-                break
+        if any(ch.isalpha() for ch in text):
+            n = _count(text, WINDOWS, WINDOW_CHARS)
+            # the last window first: a page's start is where headers and command syntax
+            # sit; a window is cut only when it is read (most documents need one)
+            for j in range(n - 1, -1, -1):
+                window = _window(text, j, n, WINDOW_CHARS)
+                if not window:
+                    continue
+                read += 1
+                top = predict(window + "\n", _TOP, 0.0, "strict")  # [(probability, label)]
+                for p, label in top:
+                    scores[label] = scores.get(label, 0.0) + p
+                if top[0][0] >= CONFIDENT:  # sure enough to decide alone
+                    break
+        if not read:
+            codes.append(UNDETERMINED)
+            continue
         best = max(sorted(scores), key=scores.__getitem__)  # sorted: ties break the same way
         codes.append(best.removeprefix("__label__"))
         confidence[i] = min(1.0, scores[best] / read)
