@@ -19,6 +19,10 @@ every document to its nearest centroid by cosine. Arms:
 - vmf: base's fit refined by 20 soft EM steps of a von Mises-Fisher mixture (kappa 50);
 - round 2 (ROUND2), best of 10 on other features: bigram (unigram + bigram counts),
   bigram-half (bigram counts weighted 0.5), idf2 (tf x idf^2); and lsa100-consensus.
+- round 3 (ROUND3), over-cluster then merge: best of 10 fits at K' = 2K or 3K, the K'
+  centroids merged to K by agglomerative clustering on their cosine distance (average or
+  complete linkage): oc2-average, oc2-complete, oc3-average; lsa100-oc2-average does the
+  same on lsa100's rows.
 One JSON line per (corpus, arm, seed): NMI against the source label and seconds
 (features + fits + assignment). `--objectives` compares, per corpus, the objective of
 best of 10 fits with that of the sources' own centroids. Results: `RESULTS.md`, section
@@ -50,6 +54,13 @@ from splitlib.ngrams import hashed_ngrams  # noqa: E402
 
 ARMS = ("base", "r30", "maxdf", "lsa100", "lsa200", "consensus", "vmf")
 ROUND2 = ("bigram", "bigram-half", "idf2", "lsa100-consensus")
+ROUND3 = ("oc2-average", "oc2-complete", "oc3-average", "lsa100-oc2-average")
+OVERCLUSTER = {  # arm: (rows: hashed or LSA dims, K' per K, linkage of the merge)
+    "oc2-average": (0, 2, "average"),
+    "oc2-complete": (0, 2, "complete"),
+    "oc3-average": (0, 3, "average"),
+    "lsa100-oc2-average": (100, 2, "average"),
+}
 FEATURES = {  # arms that change only the features, then best of 10
     "maxdf": {"max_df": 0.5},
     "bigram": {"bigrams": 1.0},
@@ -114,6 +125,33 @@ def consensus(x, k: int, seed: int, fs) -> np.ndarray:
     return label_centroids(x, best_of(h, k, seed, 10).labels, k)
 
 
+def merged(x, fit, k: int, linkage: str) -> np.ndarray:
+    """Centroids in x's space: the clusters of an over-clustered `fit` grouped to `k` by
+    agglomerative clustering of its centroids (cosine distance, `linkage` between groups)."""
+    from scipy.cluster import hierarchy
+
+    tree = hierarchy.linkage(fit.centroids.astype(np.float64), method=linkage, metric="cosine")
+    groups = hierarchy.cut_tree(tree, n_clusters=k).ravel()
+    return label_centroids(x, groups[fit.labels], k)
+
+
+def overclustered(x, k: int, seed: int, arms: list[str]) -> dict:
+    """{arm: (centroids, seconds)} for the round-3 arms in `arms`; fits at one K' on one kind
+    of rows are shared by the arms that use them (each arm's seconds count them once)."""
+    out, shared = {}, {}
+    for arm in arms:
+        dims, times, linkage = OVERCLUSTER[arm]
+        if (dims, times) not in shared:
+            start = time.perf_counter()
+            rows = lsa_rows(x, seed, dims) if dims else x
+            fit = best_of(rows, times * k, seed, 10)
+            shared[dims, times] = (fit, time.perf_counter() - start)
+        fit, seconds = shared[dims, times]
+        start = time.perf_counter()
+        out[arm] = (merged(x, fit, k, linkage), seconds + time.perf_counter() - start)
+    return out
+
+
 def vmf(x, centroids: np.ndarray, kappa: float = 50.0, steps: int = 20) -> np.ndarray:
     mu = centroids.astype(np.float64)
     weights = np.full(len(mu), 1.0 / len(mu))
@@ -141,6 +179,10 @@ def run_arms(texts: list[str], k: int, seed: int, arms: list[str]):
     out["base"] = (assign(x, base)[0], t_feat + 10 * t_fit)
     for n in restarts:
         out[f"r{n}"] = (assign(x, lowest(fs[:n]).centroids)[0], t_feat + n * t_fit)
+    oc = [arm for arm in arms if arm in OVERCLUSTER]
+    for arm, (c, seconds) in overclustered(x, k, seed, oc).items():
+        start = time.perf_counter()
+        out[arm] = (assign(x, c)[0], t_feat + seconds + time.perf_counter() - start)
     for arm in arms:
         if arm in out:
             continue
@@ -199,12 +241,16 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--table", nargs="+", type=Path, help="only print the table of these files")
     ap.add_argument("--corpora", nargs="+", default=[])
-    ap.add_argument("--arms", nargs="+", default=list(ARMS))
+    ap.add_argument("--arms", nargs="+", default=list(ARMS), help="also ROUND2, ROUND3, r<N>")
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--dir", type=Path, default=DEFAULT_OUT)
     ap.add_argument("--out", type=Path)
     ap.add_argument("--objectives", action="store_true", help="only the source-partition check")
     args = ap.parse_args(argv)
+    known = {"base", *ARMS, *ROUND2, *ROUND3}
+    unknown = [a for a in args.arms if a not in known and not (a[0] == "r" and a[1:].isdigit())]
+    if unknown:
+        ap.error(f"unknown arms {unknown}; known: {sorted(known)} and r<N>")
     if args.table:
         print(summary_table(args.table))
         return 0
