@@ -3,6 +3,7 @@
     python scripts/build_multilingual.py --source fortunes --per-language 300 \
         --out /tmp/splitlib-bench/fortunes-multilingual.jsonl.gz
     python -m benchmarks.bench_multilingual [--repeats 5] [--seeds 5] [--no-write]
+    python -m benchmarks.bench_multilingual --speed-runs 7   # the speed part only, 7 times
 
 Speed, in one process on one thread, interleaved batch by batch, medians over --repeats of
 the whole corpus's time: the featurize stage's own function (udfs/featurize: BPE token ids
@@ -106,6 +107,25 @@ def speed(texts: list[str], repeats: int) -> dict[str, float]:
     return {name: mb / median(t) for name, t in times.items()}
 
 
+def speed_runs(texts: list[str], runs: int, repeats: int) -> None:
+    """Print featurize + language / before and Unicode words / before for each of `runs`
+    runs of `speed`, then their medians."""
+    before = "featurize, ASCII words (before)"
+    ratios: dict[str, list[float]] = {
+        "Unicode words + language / before": [],
+        "Unicode words / before": [],
+    }
+    for run in range(runs):
+        rates = speed(texts, repeats)
+        ratios["Unicode words + language / before"].append(
+            rates["featurize, Unicode words + language"] / rates[before]
+        )
+        ratios["Unicode words / before"].append(rates["featurize, Unicode words"] / rates[before])
+        print(time.strftime("%H:%M:%S"), run + 1, {k: round(v[-1], 3) for k, v in ratios.items()})
+    for name, values in ratios.items():
+        print(name, " ".join(f"{v:.3f}" for v in values), f"median {median(values):.3f}")
+
+
 def job_kmeans(texts: pa.Array, k: int, seed: int) -> np.ndarray:
     """Domains of `texts` as the job fits them on its sample: tf-idf over hashed unigram
     buckets, best of the default number of k-means restarts."""
@@ -139,7 +159,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument(
+        "--speed-runs",
+        type=int,
+        default=0,
+        help="only the speed part on the bundled corpus, this many times: each run's ratios "
+        "and their median (the machine's speed moves between runs; nothing is written)",
+    )
     args = parser.parse_args(argv)
+    if args.speed_runs:
+        speed_runs([r["text"] for r in bundled_records()], args.speed_runs, args.repeats)
+        return
     manpages = _records(MANPAGES)
     corpora = {
         "bundled corpus (English)": [r["text"] for r in bundled_records()],
