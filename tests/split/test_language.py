@@ -50,3 +50,12 @@ def test_real_manual_pages_in_six_languages():
     codes, _ = identify_languages([r["text"] for r in records])
     wrong = {r["id"]: code for r, code in zip(records, codes, strict=True) if code != r["language"]}
     assert wrong == {}
+
+
+def test_a_blank_window_is_skipped_and_the_other_decides():
+    # the later window, read first, falls in the blank tail: the start alone decides,
+    # with its own probability as the confidence (one window read)
+    text = SENTENCES["de"] + " " * 1000
+    codes, confidence = identify_languages([text, SENTENCES["de"]])
+    assert codes == ["de", "de"]
+    assert confidence[0] == confidence[1]
