@@ -23,7 +23,7 @@ texts inside any source, Perl's release notes (`perl*delta`, changelog-like), it
 pods and its pods in Chinese, Japanese and Korean. The Devil's Dictionary makes only 278
 documents of 200-4,000 characters, so nearly all of it is used. Every choice is made by a
 salted SHA-256 of the document id, so a rebuild gives the same file (3,375 documents,
-4.5 MB; about 5 s once the 28 MB of packages are downloaded). The file is never committed.
+5.0 MB; about 5 s once the 28 MB of packages are downloaded). The file is never committed.
 """
 
 from __future__ import annotations
