@@ -23,6 +23,14 @@ every document to its nearest centroid by cosine. Arms:
   centroids merged to K by agglomerative clustering on their cosine distance (average or
   complete linkage): oc2-average, oc2-complete, oc3-average; lsa100-oc2-average does the
   same on lsa100's rows.
+- round 4 (ROUND4), tf-idf joined with MiniLM: rows [sqrt(1 - w) x tf-idf row, sqrt(w) x
+  MiniLM vector] (the reference's cached vectors), best of 10, then the job's rule in the
+  tf-idf space: hyb0.2 ... hyb0.5; hyb0.3-sub2000 and hyb0.5-sub2000 fit on 2,000
+  documents drawn with the seed (an embedding cost the job could pay: a fixed one).
+- round 5 (ROUND5): minilm-sub2000 = best of 10 on the MiniLM vectors of those 2,000
+  documents, then the job's rule; stabsel-0.1 = minilm-sub2000 when its stability (NMI
+  between the assignments of fits with seeds s and s + 1000) exceeds base's by more than
+  0.10, else base.
 One JSON line per (corpus, arm, seed): NMI against the source label and seconds
 (features + fits + assignment). `--objectives` compares, per corpus, the objective of
 best of 10 fits with that of the sources' own centroids. Results: `RESULTS.md`, section
@@ -44,7 +52,7 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
 
-from benchmarks.bench_domains import N_BUCKETS, corpus_info, summary  # noqa: E402
+from benchmarks.bench_domains import N_BUCKETS, corpus_info, embeddings, summary  # noqa: E402
 from benchmarks.common import bundled_records, table  # noqa: E402
 from benchmarks.eval_corpora import DEFAULT_OUT, load  # noqa: E402
 from splitlib.discovery import label_centroids, sample_idf, tfidf_rows  # noqa: E402
@@ -55,6 +63,9 @@ from splitlib.ngrams import hashed_ngrams  # noqa: E402
 ARMS = ("base", "r30", "maxdf", "lsa100", "lsa200", "consensus", "vmf")
 ROUND2 = ("bigram", "bigram-half", "idf2", "lsa100-consensus")
 ROUND3 = ("oc2-average", "oc2-complete", "oc3-average", "lsa100-oc2-average")
+ROUND4 = ("hyb0.2", "hyb0.3", "hyb0.4", "hyb0.5", "hyb0.3-sub2000", "hyb0.5-sub2000")
+ROUND5 = ("minilm-sub2000", "stabsel-0.1")
+SUB = 2000  # documents the MiniLM arms of rounds 4-5 embed when they are capped
 OVERCLUSTER = {  # arm: (rows: hashed or LSA dims, K' per K, linkage of the merge)
     "oc2-average": (0, 2, "average"),
     "oc2-complete": (0, 2, "complete"),
@@ -165,8 +176,40 @@ def vmf(x, centroids: np.ndarray, kappa: float = 50.0, steps: int = 20) -> np.nd
     return mu.astype(np.float32)
 
 
-def run_arms(texts: list[str], k: int, seed: int, arms: list[str]):
-    """{arm: (predicted domains, seconds)} for one corpus and seed."""
+def drawn(n: int, seed: int) -> np.ndarray:
+    """The capped arms' documents: SUB of n drawn with the seed (all when n <= SUB)."""
+    return np.sort(np.random.default_rng(seed).choice(n, min(SUB, n), replace=False))
+
+
+def joined(x, e: np.ndarray, w: float):
+    """tf-idf and MiniLM rows side by side, weighted so that each row stays unit length."""
+    parts = [x * np.sqrt(1 - w), sp.csr_matrix(e * np.sqrt(w))]
+    return sp.csr_matrix(sp.hstack(parts), dtype=np.float32)
+
+
+def with_minilm(x, e: np.ndarray, k: int, seed: int, arm: str) -> np.ndarray:
+    """Centroids in x's space for a round-4 or round-5 arm (`e`: MiniLM rows of x)."""
+    if arm.startswith("hyb"):
+        w, _, cap = arm[3:].partition("-sub")
+        idx = drawn(x.shape[0], seed) if cap else np.arange(x.shape[0])
+        return label_centroids(
+            x[idx], best_of(joined(x[idx], e[idx], float(w)), k, seed, 10).labels, k
+        )
+    idx = drawn(x.shape[0], seed)
+    sub = label_centroids(x[idx], best_of(e[idx], k, seed, 10).labels, k)
+    if arm == "minilm-sub2000":
+        return sub
+    base = best_of(x, k, seed, 10).centroids
+    base2 = best_of(x, k, seed + 1000, 10).centroids
+    sub2 = label_centroids(x[idx], best_of(e[idx], k, seed + 1000, 10).labels, k)
+    stable_base = nmi(assign(x, base)[0], assign(x, base2)[0])
+    stable_sub = nmi(assign(x, sub)[0], assign(x, sub2)[0])
+    return sub if stable_sub > stable_base + 0.10 else base
+
+
+def run_arms(texts: list[str], k: int, seed: int, arms: list[str], vectors=None):
+    """{arm: (predicted domains, seconds)} for one corpus and seed; `vectors`: a function
+    that gives the corpus's MiniLM rows, for rounds 4 and 5 (embedding time not counted)."""
     out = {}
     start = time.perf_counter()
     x = features(texts)
@@ -187,6 +230,10 @@ def run_arms(texts: list[str], k: int, seed: int, arms: list[str]):
         if arm in out:
             continue
         start = time.perf_counter()
+        if arm in ROUND4 or arm in ROUND5:
+            c = with_minilm(x, vectors(), k, seed, arm)
+            out[arm] = (assign(x, c)[0], time.perf_counter() - start + t_feat)
+            continue
         if arm in FEATURES:
             xm = features(texts, **FEATURES[arm])
             c = best_of(xm, k, seed, 10).centroids
@@ -241,13 +288,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--table", nargs="+", type=Path, help="only print the table of these files")
     ap.add_argument("--corpora", nargs="+", default=[])
-    ap.add_argument("--arms", nargs="+", default=list(ARMS), help="also ROUND2, ROUND3, r<N>")
+    ap.add_argument("--arms", nargs="+", default=list(ARMS), help="also ROUND2-ROUND5, r<N>")
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--dir", type=Path, default=DEFAULT_OUT)
     ap.add_argument("--out", type=Path)
     ap.add_argument("--objectives", action="store_true", help="only the source-partition check")
     args = ap.parse_args(argv)
-    known = {"base", *ARMS, *ROUND2, *ROUND3}
+    known = {"base", *ARMS, *ROUND2, *ROUND3, *ROUND4, *ROUND5}
     unknown = [a for a in args.arms if a not in known and not (a[0] == "r" and a[1:].isdigit())]
     if unknown:
         ap.error(f"unknown arms {unknown}; known: {sorted(known)} and r<N>")
@@ -261,8 +308,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.objectives:
             rows.append([name, *source_objective(texts, labels, k)])
             continue
+        cache = args.dir / f"{name}.minilm.npz"
+
+        def vectors(texts=texts, cache=cache):
+            return embeddings(texts, cache)[0].astype(np.float32)
+
         for seed in range(args.seeds):
-            for arm, (pred, sec) in run_arms(texts, k, seed, args.arms).items():
+            for arm, (pred, sec) in run_arms(texts, k, seed, args.arms, vectors).items():
                 line = {"corpus": name, "arm": arm, "seed": seed, "nmi": nmi(pred, labels)}
                 with args.out.open("a") as f:
                     f.write(json.dumps({**line, "seconds": round(sec, 2)}) + "\n")
