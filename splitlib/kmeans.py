@@ -8,6 +8,10 @@ thousands of sparse rows) that numpy on the driver runs all restarts in seconds.
 
 Rows are L2-normalized (dense or scipy CSR); a centroid is the normalized mean of
 its rows; the objective is the sum over rows of 1 - cos(row, its centroid).
+`euclidean=True` fits plain k-means instead (a centroid is the mean of its rows, the
+objective the sum of squared distances): on sentence embeddings it finds the sources
+where the cosine fit cuts a large one (RESULTS.md, issue 10, round 6); the starts are
+the same, since for unit rows the squared distance to a unit centre is 2 - 2 cos.
 Every random choice comes from `numpy.random.default_rng((seed, restart))`, so a
 fit depends only on the rows, their order, K and the seed.
 """
@@ -22,9 +26,9 @@ import scipy.sparse as sp
 
 @dataclass
 class KMeansFit:
-    centroids: np.ndarray  # (K, dims) float32, unit rows
+    centroids: np.ndarray  # (K, dims) float32, unit rows (euclidean: the means)
     labels: np.ndarray  # (n,) int32, each row's centroid
-    objective: float  # sum over rows of 1 - cos(row, centroid)
+    objective: float  # sum over rows of 1 - cos(row, centroid) (euclidean: squared distance)
     iterations: int
     objectives: list[float] = field(default_factory=list)  # every restart's, in order
     chosen: int = 0  # index of the kept restart
@@ -94,10 +98,30 @@ def _init_plus_plus(rows: _Rows, k: int, rng: np.random.Generator) -> np.ndarray
     return _unit_rows(np.array(centres, dtype=np.float32))
 
 
+def _scores(rows: _Rows, centroids: np.ndarray, euclidean: bool) -> np.ndarray:
+    """Higher is nearer: cos for unit centroids; x.c - |c|^2 / 2 for means (unit rows)."""
+    sims = rows.similarities(centroids)
+    if euclidean:
+        sims -= 0.5 * (centroids.astype(np.float64) ** 2).sum(axis=1).astype(np.float32)
+    return sims
+
+
+def _objective(best: np.ndarray, euclidean: bool) -> float:
+    """Sum of 1 - cos, or of squared distances (1 - 2 score for unit rows)."""
+    best = best.astype(np.float64)
+    return float((1.0 - 2.0 * best).sum() if euclidean else (1.0 - best).sum())
+
+
 def lloyd(
-    x, k: int, seed: int, restart: int = 0, max_iter: int = 40, tol: float = 1e-4
+    x,
+    k: int,
+    seed: int,
+    restart: int = 0,
+    max_iter: int = 40,
+    tol: float = 1e-4,
+    euclidean: bool = False,
 ) -> KMeansFit:
-    """One spherical k-means fit from a k-means++ start.
+    """One k-means fit (spherical unless `euclidean`) from a k-means++ start.
 
     Stops when no row changes centroid, or when an iteration lowers the objective by
     less than `tol` of it (the last changes then move a handful of rows).
@@ -107,36 +131,41 @@ def lloyd(
     centroids = _init_plus_plus(rows, k, rng)
     labels = np.full(rows.n, -1, dtype=np.int64)
     iterations, last = 0, np.inf
+    every = np.arange(rows.n)
     while iterations < max_iter:
         iterations += 1
-        sims = rows.similarities(centroids)
-        new = sims.argmax(axis=1)
-        objective = float((1.0 - sims[np.arange(rows.n), new].astype(np.float64)).sum())
+        scores = _scores(rows, centroids, euclidean)
+        new = scores.argmax(axis=1)
+        objective = _objective(scores[every, new], euclidean)
         if np.array_equal(new, labels) or last - objective < tol * objective:
             break
         labels, last = new, objective
         sums = rows.sums(labels, k)
-        empty = np.flatnonzero(np.linalg.norm(sums, axis=1) == 0)
+        counts = np.bincount(labels, minlength=k).astype(np.float64)
+        empty = np.flatnonzero(counts == 0 if euclidean else np.linalg.norm(sums, axis=1) == 0)
         if len(empty):
             # an emptied centroid restarts at the rows worst served, farthest first
-            worst = np.argsort(sims[np.arange(rows.n), labels], kind="stable")[: len(empty)]
+            worst = np.argsort(scores[every, labels], kind="stable")[: len(empty)]
             for c, i in zip(empty, worst, strict=False):
-                sums[c] = rows.row(int(i))
-        centroids = _unit_rows(sums)
-    sims = rows.similarities(centroids)
-    labels = sims.argmax(axis=1)
-    objective = float((1.0 - sims[np.arange(rows.n), labels].astype(np.float64)).sum())
+                sums[c], counts[c] = rows.row(int(i)), 1.0
+        means = (sums / counts[:, None]).astype(np.float32)
+        centroids = means if euclidean else _unit_rows(sums)
+    scores = _scores(rows, centroids, euclidean)
+    labels = scores.argmax(axis=1)
+    objective = _objective(scores[every, labels], euclidean)
     return KMeansFit(
         rows.full(centroids, rows.shape[1]), labels.astype(np.int32), objective, iterations
     )
 
 
-def best_of(x, k: int, seed: int, restarts: int, max_iter: int = 40) -> KMeansFit:
+def best_of(
+    x, k: int, seed: int, restarts: int, max_iter: int = 40, euclidean: bool = False
+) -> KMeansFit:
     """`restarts` fits from different starts; the one of lowest objective (first on ties)."""
     if k < 1 or x.shape[0] < k:
         raise ValueError(f"cannot fit {k} centroids to {x.shape[0]} rows")
     rows = _Rows(x)
-    fits = [lloyd(rows, k, seed, r, max_iter) for r in range(max(1, restarts))]
+    fits = [lloyd(rows, k, seed, r, max_iter, euclidean=euclidean) for r in range(max(1, restarts))]
     objectives = [f.objective for f in fits]
     chosen = int(np.argmin(objectives))
     best = fits[chosen]
