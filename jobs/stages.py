@@ -40,7 +40,7 @@ from splitlib.summary import rounded
 from splitlib.tokenizer import tokenizer_info, train_tokenizer
 from udfs.aggregate import PARTIAL_DDL, add_domain_counts, partial_sums, reduce_partials
 from udfs.domains import ASSIGN_DDL, WORDS_DDL, assigner, word_counter
-from udfs.featurize import EMBEDDING_DDL, FEATURES_DDL, LANGUAGE_DDL, featurizer
+from udfs.featurize import FEATURES_DDL, LANGUAGE_DDL, featurizer
 from udfs.relevance import RELEVANCE_DDL, scorer
 from udfs.select import add_key_hist
 
@@ -51,7 +51,7 @@ HIST_RANGE = (-4.0, 4.0)  # relevance, nats per feature
 
 @dataclass
 class Features:
-    docs: DataFrame  # persisted: the records plus FEATURES_DDL (and EMBEDDING_DDL) columns
+    docs: DataFrame  # persisted: the records plus FEATURES_DDL (and LANGUAGE_DDL) columns
     meta_keys: list[str]  # the input's own fields carried through
 
 
@@ -184,20 +184,15 @@ def build_tokenizer(cfg: SplitConfig, good: DataFrame, n_kept: int):
 def featurize_stage(
     cfg: SplitConfig, good: DataFrame, tokenizer_json: str, progress: Progress
 ) -> Features:
-    """Token ids and hashed n-gram counts of every document (and embeddings if configured)."""
+    """Token ids and hashed n-gram counts of every document (and its language if configured)."""
     progress.start("featurize")
-    embeddings = cfg.domains.features == "embedding"
-    if embeddings:
+    if cfg.domains.features == "embedding":
         from splitlib.embedding import load_model
 
-        load_model()  # fail on the driver, with one clear message, when the extra is missing
+        load_model()  # fail now, with one clear message, when the extra is missing
     languages = cfg.features.language_id
-    ddl = ", ".join(
-        [FEATURES_DDL]
-        + ([LANGUAGE_DDL] if languages else [])
-        + ([EMBEDDING_DDL] if embeddings else [])
-    )
-    featurize = featurizer(tokenizer_json, cfg.features.n_buckets, embeddings, languages)
+    ddl = ", ".join([FEATURES_DDL] + ([LANGUAGE_DDL] if languages else []))
+    featurize = featurizer(tokenizer_json, cfg.features.n_buckets, languages)
     feats = good.mapInArrow(featurize, with_columns(good, ddl)).persist(persist_level(cfg))
     totals = feats.agg(
         F.count("*").alias("docs"), F.sum("n_tokens").alias("tokens"), F.sum("bytes").alias("bytes")
@@ -248,17 +243,14 @@ def domains_stage(
     else:
         k = effective_k(cfg, bundled)
         sample = feats.filter(unit_col() < min(1.0, cfg.domains.sample_docs / n_kept))
-    embeddings = cfg.domains.features == "embedding"
     by_language = cfg.domains.by_language and not label_mode
+    # embeddings only for the fit: the sample's texts are embedded here, on the driver
+    embeddings = cfg.domains.features == "embedding" and not label_mode
     columns = ["key", "text", "label", "uni_buckets", "uni_counts"]
     columns += ["language"] if by_language else []
-    sample = (
-        sample.select(*columns, *(["embedding"] if embeddings else []))
-        .repartition(1)
-        .sortWithinPartitions("key")
-        .persist(persist_level(cfg))
-    )
-    rows = sample.drop("text").toArrow()
+    sample = sample.select(*columns).repartition(1).sortWithinPartitions("key")
+    sample = sample.persist(persist_level(cfg))
+    rows = (sample if embeddings else sample.drop("text")).toArrow()
     rows = rows.take(pc.sort_indices(rows, [("key", "ascending")]))
     n_sample = rows.num_rows
     if n_sample < 2 * k:
@@ -268,14 +260,14 @@ def domains_stage(
         )
     grams = from_arrow(rows.column("uni_buckets"), rows.column("uni_counts"))
     idf = sample_idf(grams, cfg.features.n_buckets)
+    dims = cfg.domains.dims
+    vectors = tfidf_rows(grams, idf, dims, cfg.seed)
+    fitted = {"euclidean": False, "space": None}
     if embeddings:
-        from splitlib.embedding import DIMS
+        from splitlib.embedding import embed
 
-        dims = DIMS
-        vectors = rows.column("embedding").combine_chunks().flatten().to_numpy().reshape(-1, DIMS)
-    else:
-        dims = cfg.domains.dims
-        vectors = tfidf_rows(grams, idf, dims, cfg.seed)
+        fitted = {"euclidean": True, "space": vectors}
+        vectors = embed(rows.column("text").to_pylist())
     label_index = {label: i for i, label in enumerate(labels)} if label_mode else None
     fit = None
     groups = None
@@ -292,6 +284,7 @@ def domains_stage(
             cfg.domains.max_iter,
             cfg.domains.min_language_share,
             stability=cfg.domains.stability,
+            **fitted,
         )
         k = len(groups)
         fit = {
@@ -311,6 +304,7 @@ def domains_stage(
             cfg.domains.restarts,
             cfg.domains.max_iter,
             stability=cfg.domains.stability,
+            **fitted,
         )
         centroids = result.centroids
         fit = fit_summary(cfg, result, n_sample)
@@ -340,11 +334,19 @@ def fit_summary(cfg: SplitConfig, result, n_sample: int) -> dict:
             "than the data. Try another domains.k (see the objective for K-2..K+2), more "
             "domains.restarts, or a larger domains.sample_docs."
         )
+    method = "spherical k-means (cosine) on tf-idf rows, k-means++ starts, lowest objective kept"
+    objective = "sum over sampled documents of 1 - cosine(document, its centroid)"
+    if cfg.domains.features == "embedding":
+        method = (
+            "k-means (Euclidean) on MiniLM embeddings, k-means++ starts, lowest objective "
+            "kept; centroids then in the tf-idf space, where every document is assigned"
+        )
+        objective = "sum over sampled documents of the squared distance to their mean embedding"
     return {
-        "method": "spherical k-means (cosine), k-means++ starts, lowest objective kept",
+        "method": method,
         "sample_docs": n_sample,
         "restarts": cfg.domains.restarts,
-        "objective": "sum over sampled documents of 1 - cosine(document, its centroid)",
+        "objective": objective,
         "objectives": [rounded(x) for x in result.objectives],
         "chosen": result.chosen,
         "chosen_objective": rounded(result.objective),
@@ -531,8 +533,6 @@ def selection_stage(cfg: SplitConfig, stats: Statistics, k: int) -> Selection:
 
 def routing_check(cfg: SplitConfig, final: DataFrame, domains: Domains) -> dict | None:
     """How often validation documents cut to their first words route where the whole went."""
-    if cfg.domains.features == "embedding":
-        return None  # embedding every prefix of every document costs more than it tells
     rows = (
         final.filter(F.col("split") == "valid")
         .select("key", "text", "domain")
@@ -548,7 +548,6 @@ def routing_check(cfg: SplitConfig, final: DataFrame, domains: Domains) -> dict 
         idf=domains.idf,
         dims=domains.dims,
         seed=cfg.seed,
-        features=cfg.domains.features,
         groups=domains.groups,
     )
     result = prefix_accuracy(router, [r.text for r in rows], [r.domain for r in rows])
@@ -578,7 +577,7 @@ def save_domains(cfg: SplitConfig, domains: Domains, stats: Statistics) -> None:
     _save_npy(storage.join(root, "relevance_hist.npy"), stats.hist[:, 0, :])
     router = {
         "names": domains.names,
-        "features": cfg.domains.features,
+        "features": "tfidf",  # the centroids' space; domains.features=embedding only fits
         "dims": domains.dims,
         "n_buckets": cfg.features.n_buckets,
         "seed": cfg.seed,

@@ -8,6 +8,9 @@ Besides the centroids it measures what a reader needs to trust them:
   sample (low means the domains are an artefact of the seed, not of the data),
 - the objective for K-2..K+2 (best of fewer fits), to see whether K sits where the objective stops
   dropping quickly.
+With `domains.features=embedding` the fit runs on the sample's sentence embeddings
+(Euclidean k-means) and the centroids are then taken in the tf-idf space (`space`), so
+every document is assigned, and every prompt routed, without the embedding model.
 """
 
 from __future__ import annotations
@@ -68,23 +71,27 @@ def discover_domains(
     stability: bool = True,
     scan: int = 2,
     scan_restarts: int = 3,
+    euclidean: bool = False,
+    space=None,
 ) -> DomainFit:
     """Fit K domains to the sample's unit rows; see the module docstring for the diagnostics.
 
     The objectives for other K come from `scan_restarts` fits each (indicative, and cheap).
+    `euclidean`: plain k-means (for embeddings); `space`: the same documents' rows in which
+    the centroids are returned (the unit mean of each domain's rows), else `vectors`.
     """
     start = time.perf_counter()
-    fit = best_of(vectors, k, seed, restarts, max_iter)
+    fit = best_of(vectors, k, seed, restarts, max_iter, euclidean)
     agreement = None
     if stability:
-        other = best_of(vectors, k, seed + 1, restarts, max_iter)
+        other = best_of(vectors, k, seed + 1, restarts, max_iter, euclidean)
         agreement = nmi(fit.labels, other.labels)
     k_scan = {k: fit.objective}
     for k2 in range(max(2, k - scan), k + scan + 1):
         if k2 != k and k2 <= vectors.shape[0]:
-            k_scan[k2] = best_of(vectors, k2, seed, scan_restarts, max_iter).objective
+            k_scan[k2] = best_of(vectors, k2, seed, scan_restarts, max_iter, euclidean).objective
     return DomainFit(
-        centroids=fit.centroids,
+        centroids=fit.centroids if space is None else label_centroids(space, fit.labels, k),
         labels=fit.labels,
         objective=fit.objective,
         objectives=fit.objectives,
@@ -105,9 +112,12 @@ def discover_by_language(
     max_iter: int,
     min_share: float,
     stability: bool = True,
+    euclidean: bool = False,
+    space=None,
 ) -> tuple[np.ndarray, list[str], dict[str, DomainFit]]:
     """Domains within each language of the sample: (centroids, each domain's language
     group, each group's fit). A group gets K domains, fewer when it has under 2K documents.
+    `euclidean`, `space`: as for `discover_domains`.
     """
     from splitlib.language import group_of, language_groups
 
@@ -118,7 +128,14 @@ def discover_by_language(
         rows = np.flatnonzero(member == group)
         k_group = max(1, min(k, len(rows) // 2))
         fit = discover_domains(
-            vectors[rows], k_group, seed, restarts, max_iter, stability=stability and k_group > 1
+            vectors[rows],
+            k_group,
+            seed,
+            restarts,
+            max_iter,
+            stability=stability and k_group > 1,
+            euclidean=euclidean,
+            space=None if space is None else space[rows],
         )
         centroids.append(fit.centroids)
         domain_groups += [group] * k_group

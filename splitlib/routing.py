@@ -42,7 +42,7 @@ class Router:
     idf: np.ndarray  # (n_buckets,)
     dims: int
     seed: int
-    features: str = "tfidf"
+    features: str = "tfidf"  # "embedding" only in runs written before 2026-11-29 (centroids: MiniLM)
     groups: list[str] | None = None  # each domain's language group (domains.by_language)
 
     @classmethod

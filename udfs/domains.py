@@ -18,9 +18,7 @@ WORDS_DDL = "domain int, word string, count long"
 
 
 def _vectors(batch: pa.RecordBatch, idf: np.ndarray, dims: int, seed: int):
-    """The batch's domain vectors: sparse tf-idf rows, projected ones (dims > 0), or embeddings."""
-    if "embedding" in batch.schema.names:
-        return batch.column("embedding").flatten().to_numpy(zero_copy_only=False).reshape(-1, dims)
+    """The batch's domain vectors: sparse tf-idf rows, or projected ones (dims > 0)."""
     proj = None
     if dims:
         key = ("projection", len(idf), dims, seed)

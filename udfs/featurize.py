@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 
-import numpy as np
 import pyarrow as pa
 
 from splitlib.ngrams import hashed_ngrams, to_arrow
@@ -18,15 +17,11 @@ FEATURES_DDL = (
 )
 
 
-EMBEDDING_DDL = "embedding array<float>"
 LANGUAGE_DDL = "language string, language_score float"
 
 
-def featurizer(
-    tokenizer_json: str, n_buckets: int, embeddings: bool = False, languages: bool = False
-):
-    """A mapInArrow function appending FEATURES_DDL (then LANGUAGE_DDL, then EMBEDDING_DDL)
-    columns to each batch."""
+def featurizer(tokenizer_json: str, n_buckets: int, languages: bool = False):
+    """A mapInArrow function appending FEATURES_DDL (then LANGUAGE_DDL) columns to each batch."""
     key = hashlib.sha256(tokenizer_json.encode()).hexdigest()
 
     def build():
@@ -61,13 +56,6 @@ def featurizer(
                 codes, confidence = identify_languages(texts.to_pylist())
                 batch = batch.append_column("language", pa.array(codes, type=pa.string()))
                 batch = batch.append_column("language_score", pa.array(confidence, pa.float32()))
-            if embeddings:
-                from splitlib.embedding import DIMS, embed
-
-                vectors = embed(texts.to_pylist())
-                offsets = pa.array(np.arange(0, vectors.size + 1, DIMS, dtype=np.int32))
-                flat = pa.array(vectors.reshape(-1), type=pa.float32())
-                batch = batch.append_column("embedding", pa.ListArray.from_arrays(offsets, flat))
             yield batch
 
     return featurize

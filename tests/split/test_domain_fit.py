@@ -81,6 +81,26 @@ def test_a_fit_is_determined_by_its_seed_and_the_best_is_kept(bundled_vectors):
     assert a.objective == pytest.approx(float((1 - sims.max(axis=1)).sum()), rel=1e-4)
 
 
+def test_a_euclidean_fit_keeps_means_and_each_row_at_its_nearest_one(bundled_vectors):
+    """The fit of domains.features=embedding: centroids are the means of their rows (not
+    unit length), every row sits at its nearest mean, the objective is the squared distances."""
+    _, x = bundled_vectors
+    rows = x[:1200].toarray()
+    # run to convergence (tol 0): the centroids are then the means of the final labels
+    converged = lloyd(rows, 7, seed=3, max_iter=500, tol=0.0, euclidean=True)
+    means = np.stack([rows[converged.labels == c].mean(axis=0) for c in range(7)])
+    np.testing.assert_allclose(converged.centroids, means, atol=1e-6)
+    assert np.linalg.norm(converged.centroids, axis=1).max() < 0.99  # means of spread rows
+    fit = best_of(rows, 7, seed=3, restarts=3, euclidean=True)
+    labels = fit.labels
+    dist = ((rows[:, None, :] - fit.centroids[None, :, :]) ** 2).sum(axis=2)
+    assert np.array_equal(labels, dist.argmin(axis=1))
+    assert fit.objective == pytest.approx(float(dist.min(axis=1).sum()), rel=1e-4)
+    assert fit.objective == min(fit.objectives)
+    # the cosine fit from the same starts is another partition
+    assert not np.array_equal(best_of(rows, 7, seed=3, restarts=3).labels, labels)
+
+
 def test_nmi_is_one_for_a_renaming_and_zero_for_independent_labels():
     a = np.repeat([0, 1, 2], 4)
     assert nmi(a, 2 - a) == pytest.approx(1.0)

