@@ -277,13 +277,15 @@ def source_objective(texts: list[str], labels: list[str], k: int) -> list:
 
 def summary_table(paths: list[Path]) -> str:
     """The markdown table of the JSON lines in `paths`: NMI mean +/- sd, worst, median seconds."""
-    runs: dict[tuple[str, str], list[dict]] = {}
+    runs: dict[tuple[str, str], dict[int, dict]] = {}
     for path in paths:
         for line in path.read_text().splitlines():
             r = json.loads(line)
-            runs.setdefault((r["corpus"], r["arm"]), []).append(r)
+            # base runs with every arm: a seed measured in two files counts once (the last)
+            runs.setdefault((r["corpus"], r["arm"]), {})[r["seed"]] = r
     rows = []
-    for (corpus, arm), rs in runs.items():
+    for (corpus, arm), by_seed in runs.items():
+        rs = list(by_seed.values())
         scores = [r["nmi"] for r in rs]
         seconds = [r["seconds"] for r in rs]
         rows.append([corpus, arm, *summary(scores, seconds)])
