@@ -42,7 +42,8 @@ class Router:
     idf: np.ndarray  # (n_buckets,)
     dims: int
     seed: int
-    features: str = "tfidf"  # "embedding" only in runs written before 2026-11-29 (centroids: MiniLM)
+    # "embedding" only in runs written before 2026-11-29, whose centroids are MiniLM vectors
+    features: str = "tfidf"
     groups: list[str] | None = None  # each domain's language group (domains.by_language)
 
     @classmethod

@@ -93,6 +93,7 @@ def test_a_euclidean_fit_keeps_means_and_each_row_at_its_nearest_one(bundled_vec
     assert np.linalg.norm(converged.centroids, axis=1).max() < 0.99  # means of spread rows
     fit = best_of(rows, 7, seed=3, restarts=3, euclidean=True)
     labels = fit.labels
+    assert np.array_equal(best_of(rows, 7, seed=3, restarts=3, euclidean=True).labels, labels)
     dist = ((rows[:, None, :] - fit.centroids[None, :, :]) ** 2).sum(axis=2)
     assert np.array_equal(labels, dist.argmin(axis=1))
     assert fit.objective == pytest.approx(float(dist.min(axis=1).sum()), rel=1e-4)
