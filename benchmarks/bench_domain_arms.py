@@ -34,6 +34,8 @@ every document to its nearest centroid by cosine. Arms:
 - round 6 (ROUND6): embed-euclid = Euclidean k-means (best of 10 by inertia, splitlib's
   `best_of(..., euclidean=True)`) on the MiniLM vectors of every document, then the job's
   rule in the tf-idf space (what `domains.features=embedding` does).
+- round 7 (ROUND7): ehyb0.2, ehyb0.3, ehyb0.5 = the Euclidean fit (greedy starts) on round
+  4's joined rows [sqrt(1 - w) x tf-idf row, sqrt(w) x MiniLM vector], then the job's rule.
 One JSON line per (corpus, arm, seed): NMI against the source label and seconds
 (features + fits + assignment). `--objectives` compares, per corpus, the objective of
 best of 10 fits with that of the sources' own centroids. Results: `RESULTS.md`, section
@@ -69,6 +71,7 @@ ROUND3 = ("oc2-average", "oc2-complete", "oc3-average", "lsa100-oc2-average")
 ROUND4 = ("hyb0.2", "hyb0.3", "hyb0.4", "hyb0.5", "hyb0.3-sub2000", "hyb0.5-sub2000")
 ROUND5 = ("minilm-sub2000", "stabsel-0.1")
 ROUND6 = ("embed-euclid",)
+ROUND7 = ("ehyb0.2", "ehyb0.3", "ehyb0.5")
 SUB = 2000  # documents the MiniLM arms of rounds 4-5 embed when they are capped
 OVERCLUSTER = {  # arm: (rows: hashed or LSA dims, K' per K, linkage of the merge)
     "oc2-average": (0, 2, "average"),
@@ -193,6 +196,9 @@ def joined(x, e: np.ndarray, w: float):
 
 def with_minilm(x, e: np.ndarray, k: int, seed: int, arm: str) -> np.ndarray:
     """Centroids in x's space for a round-4 or round-5 arm (`e`: MiniLM rows of x)."""
+    if arm.startswith("ehyb"):
+        fit = best_of(joined(x, e, float(arm[4:])), k, seed, 10, euclidean=True)
+        return label_centroids(x, fit.labels, k)
     if arm == "embed-euclid":
         return label_centroids(x, best_of(e, k, seed, 10, euclidean=True).labels, k)
     if arm.startswith("hyb"):
@@ -236,7 +242,7 @@ def run_arms(texts: list[str], k: int, seed: int, arms: list[str], vectors=None)
         if arm in out:
             continue
         start = time.perf_counter()
-        if arm in ROUND4 or arm in ROUND5 or arm in ROUND6:
+        if arm in (*ROUND4, *ROUND5, *ROUND6, *ROUND7):
             c = with_minilm(x, vectors(), k, seed, arm)
             out[arm] = (assign(x, c)[0], time.perf_counter() - start + t_feat)
             continue
@@ -296,13 +302,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--table", nargs="+", type=Path, help="only print the table of these files")
     ap.add_argument("--corpora", nargs="+", default=[])
-    ap.add_argument("--arms", nargs="+", default=list(ARMS), help="also ROUND2-ROUND6, r<N>")
+    ap.add_argument("--arms", nargs="+", default=list(ARMS), help="also ROUND2-ROUND7, r<N>")
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--dir", type=Path, default=DEFAULT_OUT)
     ap.add_argument("--out", type=Path)
     ap.add_argument("--objectives", action="store_true", help="only the source-partition check")
     args = ap.parse_args(argv)
-    known = {"base", *ARMS, *ROUND2, *ROUND3, *ROUND4, *ROUND5, *ROUND6}
+    known = {"base", *ARMS, *ROUND2, *ROUND3, *ROUND4, *ROUND5, *ROUND6, *ROUND7}
     unknown = [a for a in args.arms if a not in known and not (a[0] == "r" and a[1:].isdigit())]
     if unknown:
         ap.error(f"unknown arms {unknown}; known: {sorted(known)} and r<N>")
