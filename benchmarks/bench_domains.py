@@ -46,7 +46,7 @@ from splitlib.domains import assign  # noqa: E402
 from splitlib.kmeans import nmi  # noqa: E402
 from splitlib.ngrams import hashed_ngrams  # noqa: E402
 
-CORPORA = ("imbalanced", "technical", "wiki-topics", "heldout-dict", "heldout-docs")
+CORPORA = ("imbalanced", "technical", "wiki-topics", "heldout-dict", "heldout-docs", "heldout-help")
 TUNING = ("bundled", "tuning-debian")
 N_BUCKETS = 1 << 16
 
