@@ -29,14 +29,11 @@ salted SHA-256 of the document id, so a rebuild gives the same file (3,375 docum
 from __future__ import annotations
 
 import gzip
-import json
 import re
-import subprocess
-import sys
-from collections import Counter
 from pathlib import Path
 
-from benchmarks.eval_corpora import DEFAULT_OUT, ROOT, B
+from benchmarks.corpus_builder import fetch_debs, pieces, raw_text, write_corpus
+from benchmarks.eval_corpora import ROOT, B
 
 SALT = "splitlib-heldout-v1"
 WORK = ROOT / ".cache" / "heldout-debs"
@@ -70,21 +67,7 @@ LICENCE_TEXT = re.compile(r"Permission is granted to copy|This program is free s
 
 def fetch(work: Path = WORK) -> Path:
     """Download and unpack the packages under ``work``; the unpacked tree is ``work / 'root'``."""
-    root = work / "root"
-    done = work / "unpacked"
-    if done.exists():
-        return root
-    work.mkdir(parents=True, exist_ok=True)
-    for pkg, version in PACKAGES.items():
-        debs = sorted(work.glob(f"{pkg}_*.deb"))
-        if not debs:
-            subprocess.run(["apt-get", "download", "-q", pkg], cwd=work, check=True)
-            debs = sorted(work.glob(f"{pkg}_*.deb"))
-        if version.replace(":", "%3a") not in debs[-1].name:
-            print(f"warning: {debs[-1].name} is not {pkg} {version}", file=sys.stderr)
-        subprocess.run(["dpkg-deb", "-x", str(debs[-1]), str(root)], check=True)
-    done.touch()
-    return root
+    return fetch_debs(work, PACKAGES)
 
 
 _B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
@@ -171,11 +154,7 @@ def pod_text(pod: str) -> str:
 
 
 def _pieces(source: str, name: str, blocks: list[str]) -> list[dict]:
-    packed = B.pack(blocks, target=1000, limit=3000)
-    return [
-        {"id": f"{source}/{name}/{n:03d}", "text": t, "source": source, "license": LICENCE[source]}
-        for n, t in enumerate(packed, 1)
-    ]
+    return pieces(source, name, blocks, LICENCE[source])
 
 
 def documents(root: Path) -> dict[str, list[dict]]:
@@ -191,7 +170,7 @@ def documents(root: Path) -> dict[str, list[dict]]:
             out[source] += _pieces(source, letter, entries)
     policy = root / "usr/share/doc/debian-policy"
     for name in POLICY_TEXTS:
-        text = gzip.decompress((policy / f"{name}.txt.gz").read_bytes()).decode("utf-8")
+        text = raw_text(policy / f"{name}.txt.gz", errors="strict")
         text = re.sub(r"^([*=\-~^\"#+])\1{2,}$", "", text, flags=re.M)  # heading rules
         out["debian-policy"] += _pieces("debian-policy", name, B.paragraphs(B.clean(text)))
     for path in sorted((root / "usr/share/perl").glob("*/pod/*.pod")):
@@ -204,20 +183,7 @@ def documents(root: Path) -> dict[str, list[dict]]:
 
 
 def main() -> int:
-    rows = []
-    for source, docs in documents(fetch()).items():
-        ok = [r for r in docs if B.MIN_CHARS <= len(r["text"]) <= B.MAX_CHARS]
-        ok.sort(key=lambda r: B.hkey(SALT, r["id"]))
-        if len(ok) < SIZES[source]:
-            raise SystemExit(f"only {len(ok)} documents for {source}")
-        rows += ok[: SIZES[source]]
-    rows.sort(key=lambda r: B.hkey(SALT, "order", r["id"]))
-    DEFAULT_OUT.mkdir(parents=True, exist_ok=True)
-    with open(DEFAULT_OUT / "heldout-dict.jsonl", "w", encoding="utf-8") as f:
-        for r in rows:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
-    print(", ".join(f"{k} {v}" for k, v in sorted(Counter(r["source"] for r in rows).items())))
-    return 0
+    return write_corpus("heldout-dict", documents(fetch()), SIZES, SALT)
 
 
 if __name__ == "__main__":

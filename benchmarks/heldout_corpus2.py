@@ -33,16 +33,11 @@ salted SHA-256 of the document id, so a rebuild gives the same file (3,500 docum
 
 from __future__ import annotations
 
-import gzip
-import json
 import re
-import subprocess
-import sys
-from collections import Counter
-from html.parser import HTMLParser
 from pathlib import Path
 
-from benchmarks.eval_corpora import DEFAULT_OUT, ROOT, B
+from benchmarks.corpus_builder import fetch_debs, html_text, pieces, raw_text, write_corpus
+from benchmarks.eval_corpora import ROOT, B
 
 SALT = "splitlib-heldout-docs-v1"
 NAME = "heldout-docs"
@@ -79,89 +74,7 @@ SQLITE_SKIP += ("famous", "books", "crew", "codeofconduct", "codeofethics", "pro
 
 def fetch(work: Path = WORK) -> Path:
     """Download and unpack the packages under ``work``; the unpacked tree is ``work / 'root'``."""
-    root = work / "root"
-    done = work / "unpacked"
-    if done.exists():
-        return root
-    work.mkdir(parents=True, exist_ok=True)
-    for pkg, version in PACKAGES.items():
-        debs = sorted(work.glob(f"{pkg}_*.deb"))
-        if not debs:
-            subprocess.run(["apt-get", "download", "-q", pkg], cwd=work, check=True)
-            debs = sorted(work.glob(f"{pkg}_*.deb"))
-        if version.replace(":", "%3a") not in debs[-1].name:
-            print(f"warning: {debs[-1].name} is not {pkg} {version}", file=sys.stderr)
-        subprocess.run(["dpkg-deb", "-x", str(debs[-1]), str(root)], check=True)
-    done.touch()
-    return root
-
-
-# --------------------------------------------------------------------------- HTML
-
-
-class _Text(HTMLParser):
-    """The text of an HTML page: blocks as paragraphs, <pre> kept, navigation left out."""
-
-    BLOCK = {"p", "div", "pre", "table", "dl", "ul", "ol", "blockquote", "h1", "h2", "h3"}
-    BLOCK |= {"h4", "h5", "h6", "title"}
-    LINE = {"li", "dt", "dd", "tr", "br"}
-    SKIP_CLASS = {"navheader", "navfooter", "toc", "list-of-tables", "list-of-examples"}
-    SKIP_CLASS |= {"menu", "searchmenu", "pikchr", "fancy_toc", "logo", "tagline"}
-    SKIP_TAG = {"head", "script", "style", "svg"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.out: list[str] = []
-        self.pre = 0
-        self.skip = 0  # depth inside a skipped element
-        self.skip_tag = ""
-
-    def handle_starttag(self, tag, attrs):
-        if self.skip:
-            self.skip += tag == self.skip_tag
-            return
-        cls = set((dict(attrs).get("class") or "").split())
-        if tag in self.SKIP_TAG or (tag == "div" and cls & self.SKIP_CLASS):
-            self.skip, self.skip_tag = 1, tag
-            return
-        if tag == "pre":
-            self.pre += 1
-        if tag in self.BLOCK:
-            self.out.append("\n\n")
-        elif tag in self.LINE:
-            self.out.append("\n")
-        elif tag in ("td", "th") and self.out and not self.out[-1].endswith("\n"):
-            self.out.append("  ")
-
-    def handle_endtag(self, tag):
-        if self.skip:
-            self.skip -= tag == self.skip_tag
-            return
-        if tag == "pre":
-            self.pre -= 1
-        if tag in self.BLOCK:
-            self.out.append("\n\n")
-
-    def handle_data(self, data):
-        if self.skip:
-            return
-        if not self.pre:
-            data = re.sub(r"\s+", " ", data)
-            if not self.out or self.out[-1].endswith("\n"):
-                data = data.lstrip()
-        if data:
-            self.out.append(data)
-
-    def text(self) -> str:
-        text = "".join(self.out)
-        return B.clean(re.sub(r"[ \t]+\n", "\n", text.replace("\xa0", " ")))
-
-
-def html_text(html: str) -> str:
-    parser = _Text()
-    parser.feed(html)
-    parser.close()
-    return parser.text()
+    return fetch_debs(work, PACKAGES)
 
 
 # --------------------------------------------------------------------------- plain-text manuals
@@ -224,16 +137,7 @@ def _blocks(text: str) -> list[str]:
 
 
 def _pieces(source: str, name: str, blocks: list[str], licence: str = "") -> list[dict]:
-    packed = B.pack(blocks, target=1000, limit=3000)
-    licence = licence or LICENCE[source]
-    return [
-        {"id": f"{source}/{name}/{n:03d}", "text": t, "source": source, "license": licence}
-        for n, t in enumerate(packed, 1)
-    ]
-
-
-def _gunzip(path: Path) -> str:
-    return gzip.decompress(path.read_bytes()).decode("utf-8", "replace")
+    return pieces(source, name, blocks, licence or LICENCE[source])
 
 
 def documents(root: Path) -> dict[str, list[dict]]:
@@ -254,14 +158,14 @@ def documents(root: Path) -> dict[str, list[dict]]:
             continue
         text = asciidoc(path.read_text("utf-8", "replace"))
         out["git-docs"] += _pieces("git-docs", path.stem, _blocks(text))
-    ref = _gunzip(root / "usr/share/debian-reference/debian-reference.en.txt.gz")
+    ref = raw_text(root / "usr/share/debian-reference/debian-reference.en.txt.gz")
     text = manual_text(ascii_tables(ref))
     out["debian-reference"] += _pieces("debian-reference", "en", _blocks(text))
     for name, path, licence in (
         ("developers-reference", "developers-reference/developers-reference.txt.gz", ""),
         ("maint-guide", "doc/maint-guide/maint-guide.en.txt.gz", "GPL-2.0-or-later"),
     ):
-        text = manual_text(ascii_tables(_gunzip(root / "usr/share" / path)))
+        text = manual_text(ascii_tables(raw_text(root / "usr/share" / path)))
         out["debian-packaging"] += _pieces("debian-packaging", name, _blocks(text), licence)
     for path in sorted((root / "usr/share/doc/sqlite3").glob("*.html")):
         if path.stem.startswith(SQLITE_SKIP) or path.stem in SQLITE_SKIP:
@@ -272,21 +176,7 @@ def documents(root: Path) -> dict[str, list[dict]]:
 
 
 def main() -> int:
-    rows = []
-    for source, docs in documents(fetch()).items():
-        ok = [r for r in docs if B.MIN_CHARS <= len(r["text"]) <= B.MAX_CHARS]
-        ok.sort(key=lambda r: B.hkey(SALT, r["id"]))
-        print(f"{source}: {len(ok)} documents to choose from", file=sys.stderr)
-        if len(ok) < SIZES[source]:
-            raise SystemExit(f"only {len(ok)} documents for {source}")
-        rows += ok[: SIZES[source]]
-    rows.sort(key=lambda r: B.hkey(SALT, "order", r["id"]))
-    DEFAULT_OUT.mkdir(parents=True, exist_ok=True)
-    with open(DEFAULT_OUT / f"{NAME}.jsonl", "w", encoding="utf-8") as f:
-        for r in rows:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
-    print(", ".join(f"{k} {v}" for k, v in sorted(Counter(r["source"] for r in rows).items())))
-    return 0
+    return write_corpus(NAME, documents(fetch()), SIZES, SALT, show_counts=True)
 
 
 if __name__ == "__main__":

@@ -40,15 +40,11 @@ are downloaded and the 7 s to unpack them). The file is never committed.
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-import sys
-from collections import Counter
 from pathlib import Path
 
-from benchmarks.eval_corpora import DEFAULT_OUT, ROOT, B
-from benchmarks.heldout_corpus2 import _Text
+from benchmarks.corpus_builder import HtmlText, fetch_debs, html_text, pieces, write_corpus
+from benchmarks.eval_corpora import ROOT, B
 
 SALT = "splitlib-heldout-help-v1"
 NAME = "heldout-help"
@@ -78,51 +74,24 @@ FREECIV_KEYS = ("helptext", "legend", "text")
 
 def fetch(work: Path = WORK) -> Path:
     """Download and unpack the packages under ``work``; the unpacked tree is ``work / 'root'``."""
-    root = work / "root"
-    done = work / "unpacked"
-    if done.exists():
-        return root
-    work.mkdir(parents=True, exist_ok=True)
-    root.mkdir(exist_ok=True)
-    for pkg, (version, members) in PACKAGES.items():
-        debs = sorted(work.glob(f"{pkg}_*.deb"))
-        if not debs:
-            subprocess.run(["apt-get", "download", "-q", pkg], cwd=work, check=True)
-            debs = sorted(work.glob(f"{pkg}_*.deb"))
-        if version.replace(":", "%3a") not in debs[-1].name:
-            print(f"warning: {debs[-1].name} is not {pkg} {version}", file=sys.stderr)
-        if not members:
-            subprocess.run(["dpkg-deb", "-x", str(debs[-1]), str(root)], check=True)
-            continue
-        tar = subprocess.Popen(
-            ["dpkg-deb", "--fsys-tarfile", str(debs[-1])], stdout=subprocess.PIPE
-        )
-        subprocess.run(["tar", "-x", "-C", str(root), "--wildcards", *members], stdin=tar.stdout)
-        tar.stdout.close()
-        if tar.wait():
-            raise SystemExit(f"dpkg-deb failed on {debs[-1]}")
-    done.touch()
-    return root
+    return fetch_debs(work, PACKAGES)
 
 
 # --------------------------------------------------------------------------- markup
 
 
-class _Help(_Text):
+class _Help(HtmlText):
     """LibreOffice's help pages and GNOME's Mallard pages as text."""
 
-    SKIP_TAG = _Text.SKIP_TAG | {"header", "aside", "footer", "nav", "info", "media", "comment"}
-    SKIP_CLASS = _Text.SKIP_CLASS | {"relatedtopics", "relatedbody", "related"}
-    BLOCK = _Text.BLOCK | {"section", "list", "steps", "terms", "note", "screen", "code"}
+    SKIP_TAG = HtmlText.SKIP_TAG | {"header", "aside", "footer", "nav", "info", "media", "comment"}
+    SKIP_CLASS = HtmlText.SKIP_CLASS | {"relatedtopics", "relatedbody", "related"}
+    BLOCK = HtmlText.BLOCK | {"section", "list", "steps", "terms", "note", "screen", "code"}
     BLOCK |= {"listing", "synopsis", "figure"}
-    LINE = _Text.LINE | {"item", "td"}
+    LINE = HtmlText.LINE | {"item", "td"}
 
 
 def help_text(markup: str) -> str:
-    parser = _Help()
-    parser.feed(markup)
-    parser.close()
-    return parser.text()
+    return html_text(markup, _Help)
 
 
 def _unquote_wml(s: str) -> str:
@@ -190,11 +159,7 @@ def ruleset_strings(text: str) -> list[str]:
 
 
 def _pieces(source: str, name: str, blocks: list[str]) -> list[dict]:
-    packed = B.pack(blocks, target=1000, limit=3000)
-    return [
-        {"id": f"{source}/{name}/{n:03d}", "text": t, "source": source, "license": LICENCE[source]}
-        for n, t in enumerate(packed, 1)
-    ]
+    return pieces(source, name, blocks, LICENCE[source])
 
 
 def documents(root: Path) -> dict[str, list[dict]]:
@@ -239,22 +204,7 @@ def documents(root: Path) -> dict[str, list[dict]]:
 
 
 def main() -> int:
-    rows, short = [], []
-    for source, docs in documents(fetch()).items():
-        ok = [r for r in docs if B.MIN_CHARS <= len(r["text"]) <= B.MAX_CHARS]
-        ok.sort(key=lambda r: B.hkey(SALT, r["id"]))
-        print(f"{source}: {len(ok)} documents to choose from", file=sys.stderr)
-        short += [f"only {len(ok)} documents for {source}"] * (len(ok) < SIZES[source])
-        rows += ok[: SIZES[source]]
-    if short:
-        raise SystemExit("; ".join(short))
-    rows.sort(key=lambda r: B.hkey(SALT, "order", r["id"]))
-    DEFAULT_OUT.mkdir(parents=True, exist_ok=True)
-    with open(DEFAULT_OUT / f"{NAME}.jsonl", "w", encoding="utf-8") as f:
-        for r in rows:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
-    print(", ".join(f"{k} {v}" for k, v in sorted(Counter(r["source"] for r in rows).items())))
-    return 0
+    return write_corpus(NAME, documents(fetch()), SIZES, SALT, show_counts=True)
 
 
 if __name__ == "__main__":

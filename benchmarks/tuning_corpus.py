@@ -13,34 +13,19 @@ Perl modules (`/usr/share/perl`, `/usr/share/perl5`, Artistic or GPL), GNU info 
 
 from __future__ import annotations
 
-import gzip
-import json
 import re
-from collections import Counter
 from pathlib import Path
 
-from benchmarks.eval_corpora import DEFAULT_OUT, B
+from benchmarks.corpus_builder import pieces, raw_text, write_corpus
+from benchmarks.eval_corpora import B
 
 SALT = "splitlib-tuning-v1"
 SIZES = {"debian-changelog": 1600, "cmake-docs": 400, "cmake-modules": 400, "perl-code": 400}
 SIZES["info-manuals"] = 400
 
 
-def _raw(path: Path) -> str:
-    raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
-    return raw.decode("utf-8", "replace")
-
-
 def _read(path: Path) -> str:
-    return B.clean(_raw(path))
-
-
-def _pieces(source: str, name: str, blocks: list[str]) -> list[dict]:
-    packed = B.pack(blocks, target=1000, limit=3000)
-    return [
-        {"id": f"{source}/{name}/{n:03d}", "text": t, "source": source}
-        for n, t in enumerate(packed, 1)
-    ]
+    return B.clean(raw_text(path))
 
 
 def documents() -> dict[str, list[dict]]:
@@ -48,39 +33,26 @@ def documents() -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {s: [] for s in SIZES}
     for path in sorted(share.glob("doc/*/changelog.Debian.gz")):
         entries = re.split(r"\n(?=\S+ \([^)]*\) [^;]*; urgency=)", _read(path))
-        out["debian-changelog"] += _pieces("debian-changelog", path.parent.name, entries)
+        out["debian-changelog"] += pieces("debian-changelog", path.parent.name, entries)
     for path in sorted(share.glob("cmake-*/Help/**/*.rst")):
-        out["cmake-docs"] += _pieces("cmake-docs", path.stem, B.paragraphs(_read(path)))
+        out["cmake-docs"] += pieces("cmake-docs", path.stem, B.paragraphs(_read(path)))
     for path in sorted(share.glob("cmake-*/Modules/**/*.cmake")):
         blocks = re.split(r"\n\s*\n", _read(path))
-        out["cmake-modules"] += _pieces("cmake-modules", path.stem, blocks)
+        out["cmake-modules"] += pieces("cmake-modules", path.stem, blocks)
     for path in sorted([*share.glob("perl/*/**/*.pm"), *share.glob("perl5/**/*.pm")]):
         name = path.as_posix().replace("/", "_")
-        out["perl-code"] += _pieces("perl-code", name, re.split(r"\n\s*\n", _read(path)))
+        out["perl-code"] += pieces("perl-code", name, re.split(r"\n\s*\n", _read(path)))
     for path in sorted(share.glob("info/*.info*.gz")):
         if path.name.startswith("python"):
             continue  # the Python manual: the technical evaluation corpus has it
-        nodes = _raw(path).split("\x1f")  # the node separator, which B.clean would drop
+        nodes = raw_text(path).split("\x1f")  # the node separator, which B.clean would drop
         blocks = [p for node in nodes for p in B.paragraphs(B.clean(node))]
-        out["info-manuals"] += _pieces("info-manuals", path.name, blocks)
+        out["info-manuals"] += pieces("info-manuals", path.name, blocks)
     return out
 
 
 def main() -> int:
-    rows = []
-    for source, docs in documents().items():
-        ok = [r for r in docs if B.MIN_CHARS <= len(r["text"]) <= B.MAX_CHARS]
-        ok.sort(key=lambda r: B.hkey(SALT, r["id"]))
-        if len(ok) < SIZES[source]:
-            raise SystemExit(f"only {len(ok)} documents for {source}")
-        rows += ok[: SIZES[source]]
-    rows.sort(key=lambda r: B.hkey(SALT, "order", r["id"]))
-    DEFAULT_OUT.mkdir(parents=True, exist_ok=True)
-    with open(DEFAULT_OUT / "tuning-debian.jsonl", "w", encoding="utf-8") as f:
-        for r in rows:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
-    print(", ".join(f"{k} {v}" for k, v in sorted(Counter(r["source"] for r in rows).items())))
-    return 0
+    return write_corpus("tuning-debian", documents(), SIZES, SALT)
 
 
 if __name__ == "__main__":
