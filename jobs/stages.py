@@ -186,7 +186,7 @@ def featurize_stage(
 ) -> Features:
     """Token ids and hashed n-gram counts of every document (and its language if configured)."""
     progress.start("featurize")
-    if cfg.domains.features == "embedding":
+    if cfg.domains.features == "embedding" and cfg.input.label_field is None:
         from splitlib.embedding import load_model
 
         load_model()  # fail now, with one clear message, when the extra is missing
@@ -326,13 +326,15 @@ def domains_stage(
 def fit_summary(cfg: SplitConfig, result, n_sample: int) -> dict:
     """The k-means diagnostics kept in the manifest and shown in the report."""
     stability = None if result.stability is None else rounded(result.stability, 4)
+    other = "tfidf" if cfg.domains.features == "embedding" else "embedding"
     warning = None
     if stability is not None and stability < cfg.domains.min_stability:
         warning = (
             f"domains are unstable: NMI {stability:.2f} between seeds {cfg.seed} and "
             f"{cfg.seed + 1} (below {cfg.domains.min_stability}); they reflect the seed more "
             "than the data. Try another domains.k (see the objective for K-2..K+2), more "
-            "domains.restarts, or a larger domains.sample_docs."
+            f"domains.restarts, a larger domains.sample_docs, or domains.features={other} "
+            "(README: tf-idf or embeddings)."
         )
     method = "spherical k-means (cosine) on tf-idf rows, k-means++ starts, lowest objective kept"
     objective = "sum over sampled documents of 1 - cosine(document, its centroid)"

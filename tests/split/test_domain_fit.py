@@ -126,6 +126,12 @@ def test_a_low_stability_warns_in_one_line():
     assert summary["stability"] == 0.41
     assert summary["stability_warning"].startswith("domains are unstable: NMI 0.41 between seeds 0")
     assert "\n" not in summary["stability_warning"]
+    # the other mode is one of the remedies it names (the README says when each does better)
+    assert "or domains.features=embedding (README" in summary["stability_warning"]
+    embedding = build(overrides=["domains.features=embedding"])
+    assert (
+        "or domains.features=tfidf (README" in fit_summary(embedding, fit, 4)["stability_warning"]
+    )
     assert (
         fit_summary(cfg, DomainFit(**{**fit.__dict__, "stability": 0.9}), 4)["stability_warning"]
         is None
