@@ -102,6 +102,29 @@ def test_a_euclidean_fit_keeps_means_and_each_row_at_its_nearest_one(bundled_vec
     assert not np.array_equal(best_of(rows, 7, seed=3, restarts=3).labels, labels)
 
 
+def test_a_fit_in_one_space_gives_centroids_in_another(bundled_vectors):
+    """domains.features=embedding: fitted on one kind of rows (here a dense projection of the
+    tf-idf rows, as the embeddings are dense), returned as tf-idf centroids, per language too."""
+    from splitlib.discovery import discover_by_language, label_centroids
+
+    records, x = bundled_vectors
+    rows = x[:900]
+    dense = np.asarray(rows @ np.random.default_rng(0).standard_normal((rows.shape[1], 64)))
+    dense = (dense / np.linalg.norm(dense, axis=1, keepdims=True)).astype(np.float32)
+    fit = discover_domains(dense, 4, 0, 3, stability=False, scan=0, euclidean=True, space=rows)
+    assert fit.centroids.shape == (4, rows.shape[1])
+    np.testing.assert_allclose(fit.centroids, label_centroids(rows, fit.labels, 4), atol=1e-6)
+    languages = ["en" if i % 3 else "de" for i in range(900)]
+    centroids, groups, fits = discover_by_language(
+        dense, languages, 3, 0, 3, 40, 0.05, stability=False, euclidean=True, space=rows
+    )
+    assert groups == ["de"] * 3 + ["en"] * 3 and centroids.shape == (6, rows.shape[1])
+    de = np.flatnonzero(np.array(languages) == "de")
+    np.testing.assert_allclose(
+        centroids[:3], label_centroids(rows[de], fits["de"].labels, 3), atol=1e-6
+    )
+
+
 def test_nmi_is_one_for_a_renaming_and_zero_for_independent_labels():
     a = np.repeat([0, 1, 2], 4)
     assert nmi(a, 2 - a) == pytest.approx(1.0)
