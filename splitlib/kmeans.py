@@ -10,8 +10,9 @@ Rows are L2-normalized (dense or scipy CSR); a centroid is the normalized mean o
 its rows; the objective is the sum over rows of 1 - cos(row, its centroid).
 `euclidean=True` fits plain k-means instead (a centroid is the mean of its rows, the
 objective the sum of squared distances): on sentence embeddings it finds the sources
-where the cosine fit cuts a large one (RESULTS.md, issue 10, round 6); the starts are
-the same, since for unit rows the squared distance to a unit centre is 2 - 2 cos.
+where the cosine fit cuts a large one (RESULTS.md, issue 10, round 6). Its starts are
+drawn by the same rule (for unit rows the squared distance to a unit centre is 2 - 2 cos),
+greedily: several candidates per centre, the one leaving the least total distance kept.
 Every random choice comes from `numpy.random.default_rng((seed, restart))`, so a
 fit depends only on the rows, their order, K and the seed.
 """
@@ -165,8 +166,10 @@ def lloyd(
             worst = np.argsort(scores[every, labels], kind="stable")[: len(empty)]
             for c, i in zip(empty, worst, strict=False):
                 sums[c], counts[c] = rows.row(int(i)), 1.0
-        means = (sums / counts[:, None]).astype(np.float32)
-        centroids = means if euclidean else _unit_rows(sums)
+        if euclidean:
+            centroids = (sums / counts[:, None]).astype(np.float32)
+            continue
+        centroids = _unit_rows(sums)
     scores = _scores(rows, centroids, euclidean)
     labels = scores.argmax(axis=1)
     objective = _objective(scores[every, labels], euclidean)
