@@ -195,7 +195,7 @@ def joined(x, e: np.ndarray, w: float):
 
 
 def with_minilm(x, e: np.ndarray, k: int, seed: int, arm: str) -> np.ndarray:
-    """Centroids in x's space for a round-4 or round-5 arm (`e`: MiniLM rows of x)."""
+    """Centroids in x's space for an arm of rounds 4-7 (`e`: the MiniLM rows of x)."""
     if arm.startswith("ehyb"):
         fit = best_of(joined(x, e, float(arm[4:])), k, seed, 10, euclidean=True)
         return label_centroids(x, fit.labels, k)
@@ -221,7 +221,7 @@ def with_minilm(x, e: np.ndarray, k: int, seed: int, arm: str) -> np.ndarray:
 
 def run_arms(texts: list[str], k: int, seed: int, arms: list[str], vectors=None):
     """{arm: (predicted domains, seconds)} for one corpus and seed; `vectors`: a function
-    that gives the corpus's MiniLM rows, for rounds 4 and 5 (embedding time not counted)."""
+    that gives the corpus's MiniLM rows, for rounds 4-7 (embedding time not counted)."""
     out = {}
     start = time.perf_counter()
     x = features(texts)

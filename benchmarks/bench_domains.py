@@ -2,11 +2,11 @@
 
     python -m benchmarks.eval_corpora          # builds the labelled corpora once
     python -m benchmarks.tuning_corpus && python -m benchmarks.heldout_corpus \
-        && python -m benchmarks.heldout_corpus2
+        && python -m benchmarks.heldout_corpus2 && python -m benchmarks.heldout_corpus3
     python -m benchmarks.bench_domains --seeds 5
 
-For every corpus (the held-out ones of `benchmarks/eval_corpora.py`, `heldout_corpus.py`
-and `heldout_corpus2.py`; the bundled corpus and `tuning-debian`, on which defaults were
+For every corpus (the held-out ones of `benchmarks/eval_corpora.py`, `heldout_corpus.py`,
+`heldout_corpus2.py` and `heldout_corpus3.py`; the bundled corpus and `tuning-debian`, on which defaults were
 chosen) with K = its number of sources:
 - splitlib: the job's own functions on the driver (hashed unigram tf-idf,
   `discover_domains` with the default restarts, nearest-centroid assignment of every
@@ -51,11 +51,15 @@ TUNING = ("bundled", "tuning-debian")
 N_BUCKETS = 1 << 16
 
 
+def job_rows(texts: list[str], seed: int):
+    """The job's domain vectors of a sample: hashed unigram tf-idf with the sample's idf."""
+    _, uni = hashed_ngrams(texts, N_BUCKETS, with_unigrams=True)
+    return tfidf_rows(uni, sample_idf(uni, N_BUCKETS), DomainConfig().dims, seed)
+
+
 def splitlib_domains(texts: list[str], k: int, seed: int, restarts: int) -> np.ndarray:
     cfg = DomainConfig()
-    _, uni = hashed_ngrams(texts, N_BUCKETS, with_unigrams=True)
-    idf = sample_idf(uni, N_BUCKETS)
-    x = tfidf_rows(uni, idf, cfg.dims, seed)
+    x = job_rows(texts, seed)
     fit = discover_domains(x, k, seed, restarts, cfg.max_iter, stability=False, scan=0)
     return assign(x, fit.centroids)[0]
 
@@ -151,8 +155,7 @@ def evaluate(runs: Runs, name: str, records: list[dict], seeds: int) -> None:
 def splitlib_embedding_domains(texts: list[str], vectors: np.ndarray, k: int, seed: int):
     """What the job does with domains.features=embedding, on the driver."""
     cfg = DomainConfig()
-    _, uni = hashed_ngrams(texts, N_BUCKETS, with_unigrams=True)
-    x = tfidf_rows(uni, sample_idf(uni, N_BUCKETS), cfg.dims, seed)
+    x = job_rows(texts, seed)
     fit = discover_domains(
         vectors,
         k,
@@ -212,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     cmd = (
         "python -m benchmarks.eval_corpora && python -m benchmarks.tuning_corpus && "
         "python -m benchmarks.heldout_corpus && python -m benchmarks.heldout_corpus2 && "
+        "python -m benchmarks.heldout_corpus3 && "
         "python -m benchmarks.bench_domains "
         f"--seeds {args.seeds}"
     )
