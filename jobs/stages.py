@@ -22,8 +22,10 @@ from splitlib import storage
 from splitlib.config import SplitConfig
 from splitlib.corpus import SOURCES
 from splitlib.discovery import (
+    discover_auto,
     discover_by_language,
     discover_domains,
+    discover_embedding_domains,
     label_centroids,
     sample_idf,
     tfidf_rows,
@@ -244,13 +246,13 @@ def domains_stage(
         k = effective_k(cfg, bundled)
         sample = feats.filter(unit_col() < min(1.0, cfg.domains.sample_docs / n_kept))
     by_language = cfg.domains.by_language and not label_mode
-    # embeddings only for the fit: the sample's texts are embedded here, on the driver
-    embeddings = cfg.domains.features == "embedding" and not label_mode
+    features = fit_features(cfg, label_mode, by_language)
     columns = ["key", "text", "label", "uni_buckets", "uni_counts"]
     columns += ["language"] if by_language else []
     sample = sample.select(*columns).repartition(1).sortWithinPartitions("key")
     sample = sample.persist(persist_level(cfg))
-    rows = (sample if embeddings else sample.drop("text")).toArrow()
+    # the texts only where sentence embeddings are fitted, on the driver
+    rows = (sample if features != "tfidf" else sample.drop("text")).toArrow()
     rows = rows.take(pc.sort_indices(rows, [("key", "ascending")]))
     n_sample = rows.num_rows
     if n_sample < 2 * k:
@@ -262,34 +264,35 @@ def domains_stage(
     idf = sample_idf(grams, cfg.features.n_buckets)
     dims = cfg.domains.dims
     vectors = tfidf_rows(grams, idf, dims, cfg.seed)
-    fitted = {"euclidean": False, "space": None}
-    if embeddings:
-        from splitlib.embedding import embed
-
-        fitted = {"euclidean": True, "space": vectors}
-        vectors = embed(rows.column("text").to_pylist())
+    texts = rows.column("text").to_pylist() if features != "tfidf" else []
     label_index = {label: i for i, label in enumerate(labels)} if label_mode else None
     fit = None
     groups = None
+    d = cfg.domains
     if label_index is not None:
         index = np.array([label_index[x] for x in rows.column("label").to_pylist()])
         centroids = label_centroids(vectors, index, k)
     elif by_language:
+        fitted = {"euclidean": False, "space": None}
+        if features == "embedding":
+            from splitlib.embedding import embed
+
+            fitted = {"euclidean": True, "space": vectors}
         centroids, groups, fits = discover_by_language(
-            vectors,
+            embed(texts) if features == "embedding" else vectors,
             rows.column("language").to_pylist(),
             k,
             cfg.seed,
-            cfg.domains.restarts,
-            cfg.domains.max_iter,
-            cfg.domains.min_language_share,
-            stability=cfg.domains.stability,
+            d.embedding_restarts if features == "embedding" else d.restarts,
+            d.max_iter,
+            d.min_language_share,
+            stability=d.stability,
             **fitted,
         )
         k = len(groups)
         fit = {
             "by_language": {
-                g: {**fit_summary(cfg, f, len(f.labels)), "k": len(f.centroids)}
+                g: {**fit_summary(cfg, f, len(f.labels), features), "k": len(f.centroids)}
                 for g, f in fits.items()
             }
         }
@@ -297,17 +300,42 @@ def domains_stage(
             if summary["stability_warning"]:
                 progress.note(f"{g}: {summary['stability_warning']}")
     else:
-        result = discover_domains(
-            vectors,
-            k,
-            cfg.seed,
-            cfg.domains.restarts,
-            cfg.domains.max_iter,
-            stability=cfg.domains.stability,
-            **fitted,
-        )
+        embed_rows = embedder(texts) if features != "tfidf" else None
+        choice = None
+        if features == "tfidf":
+            result = discover_domains(
+                vectors, k, cfg.seed, d.restarts, d.max_iter, stability=d.stability
+            )
+        elif features == "embedding":
+            result, _ = discover_embedding_domains(
+                vectors,
+                embed_rows,
+                k,
+                cfg.seed,
+                d.embedding_restarts,
+                d.max_iter,
+                d.embed_docs,
+                d.stability,
+            )
+        else:
+            result, choice = discover_auto(
+                vectors,
+                embed_rows,
+                k,
+                cfg.seed,
+                d.restarts,
+                d.embedding_restarts,
+                d.max_iter,
+                d.embed_docs,
+                d.max_tfidf_loss,
+                d.stability,
+            )
+            features = choice.chosen
+            progress.note(choice_line(choice))
         centroids = result.centroids
-        fit = fit_summary(cfg, result, n_sample)
+        fit = fit_summary(cfg, result, n_sample, features)
+        if choice is not None:
+            fit["choice"] = choice_summary(choice)
         if fit["stability_warning"]:
             progress.note(fit["stability_warning"])
     counts = sample_word_counts(cfg, sample, idf, dims, centroids, label_index, k, groups)
@@ -323,10 +351,64 @@ def domains_stage(
     return Domains(k, names, label_mode, label_index, idf, centroids, dims, terms, fit, groups)
 
 
-def fit_summary(cfg: SplitConfig, result, n_sample: int) -> dict:
-    """The k-means diagnostics kept in the manifest and shown in the report."""
+def fit_features(cfg: SplitConfig, label_mode: bool, by_language: bool) -> str:
+    """The features the domains are fitted on: "tfidf", "embedding" or "auto" (both).
+
+    With given labels nothing is fitted. Per language, auto keeps to tf-idf: the embedding
+    model is English."""
+    if label_mode or (by_language and cfg.domains.features == "auto"):
+        return "tfidf"
+    return cfg.domains.features
+
+
+def embedder(texts: list[str]):
+    """A function from sample rows to their embeddings; None when auto finds no model."""
+    from splitlib.embedding import embed, load_model
+
+    try:
+        load_model()
+    except UserError:
+        return None
+    return lambda idx: embed([texts[i] for i in idx])
+
+
+def choice_line(choice) -> str:
+    """One line for the log and the report: what auto kept, and why."""
+    if choice.reason:
+        return f"domains.features=auto kept the tf-idf domains: {choice.reason}."
+    kept = "embedding" if choice.chosen == "embedding" else "tf-idf"
+    return (
+        f"domains.features=auto kept the {kept} domains: the embedding domains lose "
+        f"{100 * choice.tfidf_loss:.1f}% of the tf-idf fit's gain over one domain "
+        f"(limit domains.max_tfidf_loss = {100 * choice.max_loss:.0f}%; "
+        f"{choice.embedded_docs:,} documents embedded)."
+    )
+
+
+def choice_summary(choice) -> dict:
+    """The manifest's record of auto's choice (NaN, when no model was found, as None)."""
+
+    def num(x: float):
+        return None if x != x else rounded(x, 4)
+
+    return {
+        "chosen": choice.chosen,
+        "tfidf_loss": num(choice.tfidf_loss),
+        "max_tfidf_loss": choice.max_loss,
+        "embedded_docs": choice.embedded_docs,
+        "one_domain_objective": num(choice.one_domain_objective),
+        "tfidf_objective": num(choice.tfidf_objective),
+        "embedding_objective": num(choice.embedding_objective),
+        "reason": choice.reason or None,
+        "line": choice_line(choice),
+    }
+
+
+def fit_summary(cfg: SplitConfig, result, n_sample: int, features: str = "tfidf") -> dict:
+    """The k-means diagnostics kept in the manifest and shown in the report; `features`:
+    what the kept fit ran on ("tfidf" or "embedding")."""
     stability = None if result.stability is None else rounded(result.stability, 4)
-    other = "tfidf" if cfg.domains.features == "embedding" else "embedding"
+    other = "tfidf" if features == "embedding" else "embedding"
     warning = None
     if stability is not None and stability < cfg.domains.min_stability:
         warning = (
@@ -338,16 +420,21 @@ def fit_summary(cfg: SplitConfig, result, n_sample: int) -> dict:
         )
     method = "spherical k-means (cosine) on tf-idf rows, k-means++ starts, lowest objective kept"
     objective = "sum over sampled documents of 1 - cosine(document, its centroid)"
-    if cfg.domains.features == "embedding":
+    restarts = cfg.domains.restarts
+    if features == "embedding":
         method = (
-            "k-means (Euclidean) on MiniLM embeddings, k-means++ starts, lowest objective "
-            "kept; centroids then in the tf-idf space, where every document is assigned"
+            "k-means (Euclidean) on MiniLM embeddings, greedy k-means++ starts, lowest "
+            "objective kept; centroids then in the tf-idf space (each domain's mean over the "
+            "whole sample), where every document is assigned"
         )
-        objective = "sum over sampled documents of the squared distance to their mean embedding"
+        objective = "sum over embedded documents of the squared distance to their mean embedding"
+        restarts = cfg.domains.embedding_restarts
+        n_sample = len(result.labels)
     return {
+        "features": features,
         "method": method,
         "sample_docs": n_sample,
-        "restarts": cfg.domains.restarts,
+        "restarts": restarts,
         "objective": objective,
         "objectives": [rounded(x) for x in result.objectives],
         "chosen": result.chosen,

@@ -57,7 +57,13 @@ class DomainConfig:
 
     k: int = 0  # number of domains; 0: the bundled corpus's number of sources, else 8
     sample_docs: int = 20_000  # k-means is fitted on this deterministic sample
-    features: str = "tfidf"  # "tfidf" (hashed unigrams) or "embedding" (MiniLM, extra `embed`)
+    # "tfidf" (hashed unigrams), "embedding" (MiniLM sentence embeddings, extra `embed`), or
+    # "auto": fit both, keep the embedding domains unless they lose more than max_tfidf_loss
+    # of the tf-idf fit's gain over one domain (README: tf-idf or embeddings)
+    features: str = "tfidf"
+    embed_docs: int = 3000  # at most this many sampled documents are embedded (on the driver)
+    embedding_restarts: int = 30  # Euclidean fits on the embeddings (384 dims: cheap)
+    max_tfidf_loss: float = 0.10
     dims: int = 0  # 0: sparse tf-idf over the hashed buckets; > 0: project to this many
     max_iter: int = 40
     restarts: int = 10  # k-means fits from different starts; the lowest objective is kept
@@ -153,8 +159,14 @@ class SplitConfig:
                 "spark.storage_level must be MEMORY_AND_DISK, MEMORY_AND_DISK_DESER or DISK_ONLY",
             ),
             (
-                self.domains.features in ("tfidf", "embedding"),
-                "domains.features must be 'tfidf' or 'embedding'",
+                self.domains.features in ("auto", "tfidf", "embedding"),
+                "domains.features must be 'auto', 'tfidf' or 'embedding'",
+            ),
+            (self.domains.embed_docs >= 0, "domains.embed_docs must be 0 (all) or positive"),
+            (self.domains.embedding_restarts >= 1, "domains.embedding_restarts must be at least 1"),
+            (
+                0 <= self.domains.max_tfidf_loss <= 1,
+                "domains.max_tfidf_loss must be in [0, 1]",
             ),
             (
                 self.select.resample_tokens is None or self.select.resample_tokens > 0,

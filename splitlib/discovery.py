@@ -11,11 +11,19 @@ Besides the centroids it measures what a reader needs to trust them:
 With `domains.features=embedding` the fit runs on the sample's sentence embeddings
 (Euclidean k-means) and the centroids are then taken in the tf-idf space (`space`), so
 every document is assigned, and every prompt routed, without the embedding model.
+
+`domains.features=auto` fits both: the tf-idf domains of the whole sample,
+and the embedding domains of at most `domains.embed_docs` of its documents. It keeps the
+embedding domains unless they explain clearly less of the tf-idf objective than the tf-idf
+fit does (`choose_features`): sentence embeddings find sources that differ in subject or
+genre where word counts cut a large source by topic, but they blur kinds of technical text
+that word counts tell apart (RESULTS.md, issue 10).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -141,3 +149,115 @@ def discover_by_language(
         domain_groups += [group] * k_group
         fits[group] = fit
     return np.concatenate(centroids).astype(np.float32), domain_groups, fits
+
+
+@dataclass
+class FeatureChoice:
+    """Which fit `domains.features=auto` kept, and the numbers it was kept on."""
+
+    chosen: str  # "embedding" or "tfidf"
+    tfidf_loss: float  # share of the tf-idf fit's gain that the embedding domains lose
+    max_loss: float
+    embedded_docs: int
+    one_domain_objective: float  # sum over the sample of 1 - cos(document, the sample's mean)
+    tfidf_objective: float  # the tf-idf fit's
+    embedding_objective: float  # the embedding domains', in the tf-idf space
+    reason: str = ""
+
+
+def partition_objective(vectors, centroids: np.ndarray) -> tuple[float, np.ndarray]:
+    """(sum of 1 - cos to the nearest centroid, each row's nearest centroid) of unit rows."""
+    sims = np.asarray(vectors @ np.ascontiguousarray(centroids.T))
+    nearest = sims.argmax(axis=1)
+    return float((1.0 - sims[np.arange(len(nearest)), nearest]).sum()), nearest
+
+
+def embedded_rows(n: int, cap: int, seed: int) -> np.ndarray:
+    """The sample's rows that are embedded: all, or `cap` drawn with the seed (sorted)."""
+    if cap <= 0 or n <= cap:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, cap, replace=False))
+
+
+def refined_centroids(vectors, centroids: np.ndarray) -> np.ndarray:
+    """One mean step over every sampled row: centroids fitted on the embedded rows only
+    are averaged from few documents; each domain's mean over the whole sample is steadier."""
+    _, nearest = partition_objective(vectors, centroids)
+    return label_centroids(vectors, nearest, len(centroids))
+
+
+def choose_features(
+    vectors, tfidf_fit: DomainFit, embedding_centroids: np.ndarray, max_loss: float, embedded: int
+) -> FeatureChoice:
+    """Keep the embedding domains unless they lose more than `max_loss` of what the tf-idf fit
+    gains over one domain, both measured by the tf-idf objective on the whole sample.
+
+    The tf-idf objective is flat across many partitions: where the embedding domains score
+    within a few percent of the best tf-idf fit, word counts cannot tell the two apart and the
+    embeddings, which follow subject and genre, decide. Where the embedding domains score far
+    worse (kinds of technical text merged), the word counts see structure the embeddings miss.
+    """
+    one = label_centroids(vectors, np.zeros(vectors.shape[0], dtype=np.int64), 1)
+    one_objective, _ = partition_objective(vectors, one)
+    embedding_objective, _ = partition_objective(vectors, embedding_centroids)
+    gain = one_objective - tfidf_fit.objective
+    loss = 1.0 - (one_objective - embedding_objective) / gain if gain > 0 else 0.0
+    return FeatureChoice(
+        chosen="embedding" if loss <= max_loss else "tfidf",
+        tfidf_loss=loss,
+        max_loss=max_loss,
+        embedded_docs=embedded,
+        one_domain_objective=one_objective,
+        tfidf_objective=tfidf_fit.objective,
+        embedding_objective=embedding_objective,
+    )
+
+
+def discover_embedding_domains(
+    vectors,
+    embed_rows: Callable[[np.ndarray], np.ndarray],
+    k: int,
+    seed: int,
+    restarts: int,
+    max_iter: int,
+    embed_docs: int,
+    stability: bool = True,
+) -> tuple[DomainFit, int]:
+    """Euclidean k-means on the embeddings of at most `embed_docs` sampled rows; centroids in
+    `vectors`' (tf-idf) space, refined over the whole sample. (fit, rows embedded)."""
+    idx = embedded_rows(vectors.shape[0], embed_docs, seed)
+    fit = discover_domains(
+        embed_rows(idx), k, seed, restarts, max_iter, stability, euclidean=True, space=vectors[idx]
+    )
+    fit.centroids = refined_centroids(vectors, fit.centroids)
+    return fit, len(idx)
+
+
+def discover_auto(
+    vectors,
+    embed_rows: Callable[[np.ndarray], np.ndarray] | None,
+    k: int,
+    seed: int,
+    restarts: int,
+    embedding_restarts: int,
+    max_iter: int,
+    embed_docs: int,
+    max_loss: float,
+    stability: bool = True,
+) -> tuple[DomainFit, FeatureChoice]:
+    """`domains.features=auto`: both fits, then `choose_features`. With `embed_rows` None
+    (the embedding model is not installed) the tf-idf fit is kept and the reason recorded."""
+    tfidf_fit = discover_domains(vectors, k, seed, restarts, max_iter, stability)
+    if embed_rows is None:
+        nan = float("nan")
+        reason = "the embedding model is not installed (pip install 'splitlib[embed]')"
+        return tfidf_fit, FeatureChoice(
+            "tfidf", nan, max_loss, 0, nan, tfidf_fit.objective, nan, reason
+        )
+    start = time.perf_counter()
+    embedding_fit, embedded = discover_embedding_domains(
+        vectors, embed_rows, k, seed, embedding_restarts, max_iter, embed_docs, stability
+    )
+    embedding_fit.seconds = time.perf_counter() - start
+    choice = choose_features(vectors, tfidf_fit, embedding_fit.centroids, max_loss, embedded)
+    return (embedding_fit if choice.chosen == "embedding" else tfidf_fit), choice

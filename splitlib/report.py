@@ -101,6 +101,8 @@ def _fit_section(fit: dict | None, chosen_k: int) -> list[str]:
         f"to {max(objectives):,.1f}; fit {fit['chosen'] + 1} kept "
         f"({fit['chosen_objective']:,.1f}).</p>",
     ]
+    if fit.get("choice"):  # domains.features=auto: which fit it kept, and on what numbers
+        parts.append(f"<p>{html.escape(fit['choice']['line'])}</p>")
     if fit.get("stability") is not None:
         a, b = fit["stability_seeds"]
         parts.append(

