@@ -36,6 +36,10 @@ every document to its nearest centroid by cosine. Arms:
   rule in the tf-idf space (what `domains.features=embedding` does).
 - round 7 (ROUND7): ehyb0.2, ehyb0.3, ehyb0.5 = the Euclidean fit (greedy starts) on round
   4's joined rows [sqrt(1 - w) x tf-idf row, sqrt(w) x MiniLM vector], then the job's rule.
+- round 8 (`--auto-tuning`): what `domains.features=auto`'s rule was tuned on: per corpus
+  and seed, the embedding domains' NMI and tf-idf loss (splitlib.discovery.choose_features)
+  at 1,000, 2,000 and 3,000 embedded documents, with and without the refinement of their
+  centroids over the whole sample, next to the tf-idf fit's NMI.
 One JSON line per (corpus, arm, seed): NMI against the source label and seconds
 (features + fits + assignment). `--objectives` compares, per corpus, the objective of
 best of 10 fits with that of the sources' own centroids. Results: `RESULTS.md`, section
@@ -281,6 +285,29 @@ def source_objective(texts: list[str], labels: list[str], k: int) -> list:
     ]
 
 
+def auto_tuning(texts: list[str], labels: list[str], k: int, e: np.ndarray, seed: int) -> dict:
+    """Round 8's tuning numbers for one corpus and seed (see the module docstring)."""
+    from benchmarks.bench_domains import job_rows
+    from splitlib.discovery import (
+        choose_features,
+        discover_domains,
+        embedded_rows,
+        refined_centroids,
+    )
+
+    x = job_rows(texts, seed)
+    tfidf = discover_domains(x, k, seed, 10, stability=False, scan=0)
+    out = {"tfidf": nmi(assign(x, tfidf.centroids)[0], labels)}
+    for cap in (1000, 2000, 3000):
+        idx = embedded_rows(x.shape[0], cap, seed)
+        fit = best_of(e[idx], k, seed, 30, euclidean=True)
+        drawn_means = label_centroids(x[idx], fit.labels, k)
+        for tag, c in (("", drawn_means), ("-refined", refined_centroids(x, drawn_means))):
+            loss = choose_features(x, tfidf, c, 0.10, len(idx)).tfidf_loss
+            out[f"{cap}{tag}"] = (nmi(assign(x, c)[0], labels), loss)
+    return out
+
+
 def summary_table(paths: list[Path]) -> str:
     """The markdown table of the JSON lines in `paths`: NMI mean +/- sd, worst, median seconds."""
     runs: dict[tuple[str, str], dict[int, dict]] = {}
@@ -307,6 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dir", type=Path, default=DEFAULT_OUT)
     ap.add_argument("--out", type=Path)
     ap.add_argument("--objectives", action="store_true", help="only the source-partition check")
+    ap.add_argument("--auto-tuning", action="store_true", help="only round 8's tuning numbers")
     args = ap.parse_args(argv)
     known = {"base", *ARMS, *ROUND2, *ROUND3, *ROUND4, *ROUND5, *ROUND6, *ROUND7}
     unknown = [a for a in args.arms if a not in known and not (a[0] == "r" and a[1:].isdigit())]
@@ -323,6 +351,14 @@ def main(argv: list[str] | None = None) -> int:
             rows.append([name, *source_objective(texts, labels, k)])
             continue
         cache = args.dir / f"{name}.minilm.npz"
+        if args.auto_tuning:
+            e = embeddings(texts, cache)[0].astype(np.float32)
+            for seed in range(args.seeds):
+                cells = auto_tuning(texts, labels, k, e, seed)
+                print(
+                    name, seed, json.dumps({a: np.round(v, 3).tolist() for a, v in cells.items()})
+                )
+            continue
 
         def vectors(texts=texts, cache=cache):
             return embeddings(texts, cache)[0].astype(np.float32)
