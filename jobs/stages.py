@@ -388,12 +388,12 @@ def choice_line(choice) -> str:
 def choice_summary(choice) -> dict:
     """The manifest's record of auto's choice (NaN, when no model was found, as None)."""
 
-    def num(x: float):
-        return None if x != x else rounded(x, 4)
+    def num(x: float, digits: int = 6):
+        return None if x != x else rounded(x, digits)
 
     return {
         "chosen": choice.chosen,
-        "tfidf_loss": num(choice.tfidf_loss),
+        "tfidf_loss": num(choice.tfidf_loss, 4),
         "max_tfidf_loss": choice.max_loss,
         "embedded_docs": choice.embedded_docs,
         "one_domain_objective": num(choice.one_domain_objective),
