@@ -268,76 +268,17 @@ def domains_stage(
     label_index = {label: i for i, label in enumerate(labels)} if label_mode else None
     fit = None
     groups = None
-    d = cfg.domains
     if label_index is not None:
         index = np.array([label_index[x] for x in rows.column("label").to_pylist()])
         centroids = label_centroids(vectors, index, k)
     elif by_language:
-        fitted = {"euclidean": False, "space": None}
-        if features == "embedding":
-            from splitlib.embedding import embed
-
-            fitted = {"euclidean": True, "space": vectors}
-        centroids, groups, fits = discover_by_language(
-            embed(texts) if features == "embedding" else vectors,
-            rows.column("language").to_pylist(),
-            k,
-            cfg.seed,
-            d.embedding_restarts if features == "embedding" else d.restarts,
-            d.max_iter,
-            d.min_language_share,
-            stability=d.stability,
-            **fitted,
+        languages = rows.column("language").to_pylist()
+        centroids, groups, fit = fit_by_language(
+            cfg, vectors, texts, languages, k, features, progress
         )
         k = len(groups)
-        fit = {
-            "by_language": {
-                g: {**fit_summary(cfg, f, len(f.labels), features), "k": len(f.centroids)}
-                for g, f in fits.items()
-            }
-        }
-        for g, summary in fit["by_language"].items():
-            if summary["stability_warning"]:
-                progress.note(f"{g}: {summary['stability_warning']}")
     else:
-        embed_rows = embedder(texts) if features != "tfidf" else None
-        choice = None
-        if features == "tfidf":
-            result = discover_domains(
-                vectors, k, cfg.seed, d.restarts, d.max_iter, stability=d.stability
-            )
-        elif features == "embedding":
-            result, _ = discover_embedding_domains(
-                vectors,
-                embed_rows,
-                k,
-                cfg.seed,
-                d.embedding_restarts,
-                d.max_iter,
-                d.embed_docs,
-                d.stability,
-            )
-        else:
-            result, choice = discover_auto(
-                vectors,
-                embed_rows,
-                k,
-                cfg.seed,
-                d.restarts,
-                d.embedding_restarts,
-                d.max_iter,
-                d.embed_docs,
-                d.max_tfidf_loss,
-                d.stability,
-            )
-            features = choice.chosen
-            progress.note(choice_line(choice))
-        centroids = result.centroids
-        fit = fit_summary(cfg, result, n_sample, features)
-        if choice is not None:
-            fit["choice"] = choice_summary(choice)
-        if fit["stability_warning"]:
-            progress.note(fit["stability_warning"])
+        centroids, fit = fit_sample(cfg, vectors, texts, k, features, progress)
     counts = sample_word_counts(cfg, sample, idf, dims, centroids, label_index, k, groups)
     sample.unpersist()
     terms = top_terms(counts, cfg.domains.top_terms)
@@ -349,6 +290,86 @@ def domains_stage(
         detail += f"; best of {len(fit['objectives'])} fits, stability {fit['stability']}"
     progress.done(n_sample, "sampled docs", detail)
     return Domains(k, names, label_mode, label_index, idf, centroids, dims, terms, fit, groups)
+
+
+def fit_sample(cfg: SplitConfig, vectors, texts: list[str], k: int, features: str, progress):
+    """K domains of the whole sample on `features` ("tfidf", "embedding" or "auto"):
+    (centroids in the tf-idf space, the manifest's fit summary)."""
+    d = cfg.domains
+    embed_rows = embedder(texts) if features != "tfidf" else None
+    choice = None
+    if features == "tfidf":
+        result = discover_domains(
+            vectors, k, cfg.seed, d.restarts, d.max_iter, stability=d.stability
+        )
+    elif features == "embedding":
+        result, _ = discover_embedding_domains(
+            vectors,
+            embed_rows,
+            k,
+            cfg.seed,
+            d.embedding_restarts,
+            d.max_iter,
+            d.embed_docs,
+            d.stability,
+        )
+    else:
+        result, choice = discover_auto(
+            vectors,
+            embed_rows,
+            k,
+            cfg.seed,
+            d.restarts,
+            d.embedding_restarts,
+            d.max_iter,
+            d.embed_docs,
+            d.max_tfidf_loss,
+            d.stability,
+        )
+        features = choice.chosen
+        progress.note(choice_line(choice))
+    fit = fit_summary(cfg, result, vectors.shape[0], features)
+    if choice is not None:
+        fit["choice"] = choice_summary(choice)
+    if fit["stability_warning"]:
+        progress.note(fit["stability_warning"])
+    return result.centroids, fit
+
+
+def fit_by_language(
+    cfg: SplitConfig, vectors, texts: list[str], languages: list[str], k, features, progress
+):
+    """K domains within each language group of the sample: (centroids, each domain's group,
+    the manifest's fit summaries per group)."""
+    d = cfg.domains
+    fitted = {"euclidean": False, "space": None}
+    rows = vectors
+    if features == "embedding":
+        from splitlib.embedding import embed
+
+        fitted = {"euclidean": True, "space": vectors}
+        rows = embed(texts)
+    centroids, groups, fits = discover_by_language(
+        rows,
+        languages,
+        k,
+        cfg.seed,
+        d.embedding_restarts if features == "embedding" else d.restarts,
+        d.max_iter,
+        d.min_language_share,
+        stability=d.stability,
+        **fitted,
+    )
+    fit = {
+        "by_language": {
+            g: {**fit_summary(cfg, f, len(f.labels), features), "k": len(f.centroids)}
+            for g, f in fits.items()
+        }
+    }
+    for g, summary in fit["by_language"].items():
+        if summary["stability_warning"]:
+            progress.note(f"{g}: {summary['stability_warning']}")
+    return centroids, groups, fit
 
 
 def fit_features(cfg: SplitConfig, label_mode: bool, by_language: bool) -> str:
