@@ -254,10 +254,8 @@ def discover_auto(
         return tfidf_fit, FeatureChoice(
             "tfidf", nan, max_loss, 0, nan, tfidf_fit.objective, nan, reason
         )
-    start = time.perf_counter()
     embedding_fit, embedded = discover_embedding_domains(
         vectors, embed_rows, k, seed, embedding_restarts, max_iter, embed_docs, stability
     )
-    embedding_fit.seconds = time.perf_counter() - start
     choice = choose_features(vectors, tfidf_fit, embedding_fit.centroids, max_loss, embedded)
     return (embedding_fit if choice.chosen == "embedding" else tfidf_fit), choice
