@@ -278,3 +278,31 @@ def test_auto_keeps_to_tfidf_per_language_and_with_labels():
     embedding = build(overrides=["domains.features=embedding"])
     assert fit_features(embedding, label_mode=False, by_language=True) == "embedding"
     assert fit_features(build(), label_mode=False, by_language=False) == "tfidf"
+
+
+def test_auto_without_the_model_keeps_tfidf_and_says_why(monkeypatch):
+    """The model's absence is simulated (it is installed here): auto's embedder is then None,
+    and the log line names the cause and the remedy."""
+    import json
+
+    import splitlib.embedding
+    from jobs.stages import choice_line, choice_summary, embedder
+    from splitlib.discovery import discover_auto
+    from splitlib.errors import UserError
+
+    def missing():
+        raise UserError("domains.features=embedding needs the offline MiniLM model")
+
+    monkeypatch.setattr(splitlib.embedding, "load_model", missing)
+    assert embedder(["a text"]) is None
+    rows = np.random.default_rng(0).standard_normal((40, 8)).astype(np.float32)
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    _, choice = discover_auto(rows, None, 2, 0, 2, 2, 40, 10, 0.1, stability=False)
+    record = json.loads(json.dumps(choice_summary(choice), allow_nan=False))  # strict JSON
+    assert record["chosen"] == "tfidf" and record["tfidf_loss"] is None
+    assert record["embedded_docs"] == 0 and record["reason"].startswith("the embedding model")
+    line = choice_line(choice)
+    assert line == (
+        "domains.features=auto kept the tf-idf domains: the embedding model is not installed "
+        "(pip install 'splitlib[embed]')."
+    )
