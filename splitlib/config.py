@@ -61,7 +61,8 @@ class DomainConfig:
     # "auto": fit both, keep the embedding domains unless they lose more than max_tfidf_loss
     # of the tf-idf fit's gain over one domain (README: tf-idf or embeddings)
     features: str = "tfidf"
-    embed_docs: int = 3000  # at most this many sampled documents are embedded (on the driver; per language: all)
+    # at most this many sampled documents are embedded, on the driver (per language: all)
+    embed_docs: int = 3000
     embedding_restarts: int = 30  # Euclidean fits on the embeddings (384 dims: cheap)
     max_tfidf_loss: float = 0.10
     dims: int = 0  # 0: sparse tf-idf over the hashed buckets; > 0: project to this many
