@@ -90,25 +90,46 @@ def discover_domains(
     """
     start = time.perf_counter()
     fit = best_of(vectors, k, seed, restarts, max_iter, euclidean)
-    agreement = None
-    if stability:
-        other = best_of(vectors, k, seed + 1, restarts, max_iter, euclidean)
-        agreement = nmi(fit.labels, other.labels)
-    k_scan = {k: fit.objective}
-    for k2 in range(max(2, k - scan), k + scan + 1):
-        if k2 != k and k2 <= vectors.shape[0]:
-            k_scan[k2] = best_of(vectors, k2, seed, scan_restarts, max_iter, euclidean).objective
-    return DomainFit(
+    result = DomainFit(
         centroids=fit.centroids if space is None else label_centroids(space, fit.labels, k),
         labels=fit.labels,
         objective=fit.objective,
         objectives=fit.objectives,
         chosen=fit.chosen,
         iterations=fit.iterations,
-        stability=agreement,
-        k_scan=dict(sorted(k_scan.items())),
-        seconds=time.perf_counter() - start,
+        stability=None,
+        k_scan={k: fit.objective},
     )
+    diagnose(result, vectors, seed, restarts, max_iter, stability, scan, scan_restarts, euclidean)
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def diagnose(
+    fit: DomainFit,
+    vectors,
+    seed: int,
+    restarts: int,
+    max_iter: int,
+    stability: bool = True,
+    scan: int = 2,
+    scan_restarts: int = 3,
+    euclidean: bool = False,
+) -> None:
+    """Add the stability (a refit with seed + 1) and the K-2..K+2 objectives to a fit of
+    `vectors`. Separate from the fit so that auto pays for them only on the fit it keeps."""
+    start = time.perf_counter()
+    k = len(fit.centroids)
+    if stability:
+        other = best_of(vectors, k, seed + 1, restarts, max_iter, euclidean)
+        fit.stability = nmi(fit.labels, other.labels)
+    for k2 in range(max(2, k - scan), k + scan + 1):
+        if k2 != k and k2 <= vectors.shape[0]:
+            fit.k_scan[k2] = best_of(
+                vectors, k2, seed, scan_restarts, max_iter, euclidean
+            ).objective
+    fit.k_scan = dict(sorted(fit.k_scan.items()))
+    fit.seconds += time.perf_counter() - start
 
 
 def discover_by_language(
@@ -222,15 +243,17 @@ def discover_embedding_domains(
     max_iter: int,
     embed_docs: int,
     stability: bool = True,
-) -> tuple[DomainFit, int]:
+    scan: int = 2,
+) -> tuple[DomainFit, np.ndarray]:
     """Euclidean k-means on the embeddings of at most `embed_docs` sampled rows; centroids in
-    `vectors`' (tf-idf) space, refined over the whole sample. (fit, rows embedded)."""
+    `vectors`' (tf-idf) space, refined over the whole sample. (fit, the embedded rows)."""
     idx = embedded_rows(vectors.shape[0], embed_docs, seed)
+    embedded = embed_rows(idx)
     fit = discover_domains(
-        embed_rows(idx), k, seed, restarts, max_iter, stability, euclidean=True, space=vectors[idx]
+        embedded, k, seed, restarts, max_iter, stability, scan, euclidean=True, space=vectors[idx]
     )
     fit.centroids = refined_centroids(vectors, fit.centroids)
-    return fit, len(idx)
+    return fit, embedded
 
 
 def discover_auto(
@@ -245,17 +268,27 @@ def discover_auto(
     max_loss: float,
     stability: bool = True,
 ) -> tuple[DomainFit, FeatureChoice]:
-    """`domains.features=auto`: both fits, then `choose_features`. With `embed_rows` None
-    (the embedding model is not installed) the tf-idf fit is kept and the reason recorded."""
-    tfidf_fit = discover_domains(vectors, k, seed, restarts, max_iter, stability)
+    """`domains.features=auto`: both fits, then `choose_features`; the stability and the K
+    scan only for the kept fit. With `embed_rows` None (the embedding model is not
+    installed) the tf-idf fit is kept and the reason recorded."""
+    tfidf_fit = discover_domains(vectors, k, seed, restarts, max_iter, stability=False, scan=0)
     if embed_rows is None:
+        diagnose(tfidf_fit, vectors, seed, restarts, max_iter, stability)
         nan = float("nan")
         reason = "the embedding model is not installed (pip install 'splitlib[embed]')"
         return tfidf_fit, FeatureChoice(
             "tfidf", nan, max_loss, 0, nan, tfidf_fit.objective, nan, reason
         )
     embedding_fit, embedded = discover_embedding_domains(
-        vectors, embed_rows, k, seed, embedding_restarts, max_iter, embed_docs, stability
+        vectors, embed_rows, k, seed, embedding_restarts, max_iter, embed_docs, False, 0
     )
-    choice = choose_features(vectors, tfidf_fit, embedding_fit.centroids, max_loss, embedded)
-    return (embedding_fit if choice.chosen == "embedding" else tfidf_fit), choice
+    choice = choose_features(
+        vectors, tfidf_fit, embedding_fit.centroids, max_loss, embedded.shape[0]
+    )
+    if choice.chosen == "embedding":
+        diagnose(
+            embedding_fit, embedded, seed, embedding_restarts, max_iter, stability, euclidean=True
+        )
+        return embedding_fit, choice
+    diagnose(tfidf_fit, vectors, seed, restarts, max_iter, stability)
+    return tfidf_fit, choice

@@ -194,6 +194,31 @@ def test_auto_embeds_a_capped_draw_and_refines_centroids_over_the_sample(bundled
     assert np.array_equal(embedded_rows(500, 600, 1), np.arange(500))  # all when under the cap
 
 
+def test_auto_measures_stability_and_the_k_scan_on_the_fit_it_keeps_only(bundled_vectors):
+    """Both fits run, but the seed + 1 refit and the K-2..K+2 objectives (most of the time)
+    are spent on the kept fit alone, in its own space: the same numbers as a fit alone."""
+    from splitlib.discovery import discover_auto, embedded_rows
+
+    _, x = bundled_vectors
+    rows = x[:2000]
+    dense = _dense_stand_in(rows)
+    calls = []
+
+    def embed_rows(idx):
+        calls.append(len(idx))
+        return dense[idx]
+
+    kept, choice = discover_auto(rows, embed_rows, 5, 1, 3, 4, 40, 600, 1.0)
+    alone = discover_domains(dense[embedded_rows(2000, 600, 1)], 5, 1, 4, euclidean=True)
+    assert choice.chosen == "embedding" and calls == [600]
+    assert kept.stability == alone.stability and kept.k_scan == alone.k_scan
+    assert sorted(kept.k_scan) == [3, 4, 5, 6, 7]
+    kept, choice = discover_auto(rows, embed_rows, 5, 1, 3, 4, 40, 600, -10.0)
+    alone = discover_domains(rows, 5, 1, 3)
+    assert choice.chosen == "tfidf" and kept.stability == alone.stability
+    assert kept.k_scan == alone.k_scan and np.array_equal(kept.centroids, alone.centroids)
+
+
 def test_nmi_is_one_for_a_renaming_and_zero_for_independent_labels():
     a = np.repeat([0, 1, 2], 4)
     assert nmi(a, 2 - a) == pytest.approx(1.0)
