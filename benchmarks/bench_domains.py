@@ -61,7 +61,7 @@ from splitlib.kmeans import nmi  # noqa: E402
 from splitlib.ngrams import hashed_ngrams  # noqa: E402
 
 CORPORA = ("imbalanced", "technical", "wiki-topics", "heldout-dict", "heldout-docs", "heldout-help")
-CORPORA += ("heldout-mix", "heldout-five", "heldout-six")
+CORPORA += ("heldout-mix", "heldout-five", "heldout-six", "heldout-seven")
 TUNING = ("bundled", "tuning-debian")
 N_BUCKETS = 1 << 16
 
@@ -269,6 +269,7 @@ def main(argv: list[str] | None = None) -> int:
         "python -m benchmarks.heldout_corpus && python -m benchmarks.heldout_corpus2 && "
         "python -m benchmarks.heldout_corpus3 && python -m benchmarks.heldout_corpus4 && "
         "python -m benchmarks.heldout_corpus5 && python -m benchmarks.heldout_corpus6 && "
+        "python -m benchmarks.heldout_corpus7 && "
         "python -m benchmarks.bench_domains "
         f"--seeds {args.seeds}"
     )

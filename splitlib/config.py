@@ -63,7 +63,7 @@ class DomainConfig:
     features: str = "tfidf"
     # at most this many sampled documents are embedded, on the driver (per language: all)
     embed_docs: int = 3000
-    embedding_restarts: int = 30  # Euclidean fits on the embeddings (384 dims: cheap)
+    embedding_restarts: int = 100  # Euclidean fits on the embeddings (384 dims: cheap)
     max_tfidf_loss: float = 0.10
     dims: int = 0  # 0: sparse tf-idf over the hashed buckets; > 0: project to this many
     max_iter: int = 40
