@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -296,7 +297,7 @@ def fit_sample(cfg: SplitConfig, vectors, texts: list[str], k: int, features: st
     """K domains of the whole sample on `features` ("tfidf", "embedding" or "auto"):
     (centroids in the tf-idf space, the manifest's fit summary)."""
     d = cfg.domains
-    embed_rows = embedder(texts) if features != "tfidf" else None
+    embed_rows = embedder(texts, progress) if features != "tfidf" else None
     choice = None
     if features == "tfidf":
         result = discover_domains(
@@ -382,15 +383,27 @@ def fit_features(cfg: SplitConfig, label_mode: bool, by_language: bool) -> str:
     return cfg.domains.features
 
 
-def embedder(texts: list[str]):
-    """A function from sample rows to their embeddings; None when auto finds no model."""
+def embedder(texts: list[str], progress=None):
+    """A function from sample rows to their embeddings; None when auto finds no model.
+    It says what it embeds and how long that took: minutes on a few CPU cores."""
     from splitlib.embedding import embed, load_model
 
     try:
         load_model()
     except UserError:
         return None
-    return lambda idx: embed([texts[i] for i in idx])
+
+    def embed_rows(idx):
+        if progress is not None:
+            progress.note(f"embedding {len(idx):,} sampled documents with MiniLM on the driver")
+        start = time.perf_counter()
+        rows = embed([texts[i] for i in idx])
+        if progress is not None:
+            seconds = time.perf_counter() - start
+            progress.note(f"embedded {len(idx):,} documents in {seconds:.1f} s")
+        return rows
+
+    return embed_rows
 
 
 def choice_line(choice) -> str:

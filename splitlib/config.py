@@ -57,10 +57,11 @@ class DomainConfig:
 
     k: int = 0  # number of domains; 0: the bundled corpus's number of sources, else 8
     sample_docs: int = 20_000  # k-means is fitted on this deterministic sample
-    # "tfidf" (hashed unigrams), "embedding" (MiniLM sentence embeddings, extra `embed`), or
-    # "auto": fit both, keep the embedding domains unless they lose more than max_tfidf_loss
-    # of the tf-idf fit's gain over one domain (README: tf-idf or embeddings)
-    features: str = "tfidf"
+    # "auto": fit on tf-idf and on MiniLM sentence embeddings (extra `embed`; tf-idf alone
+    # without it), keep the embedding domains unless they lose more than max_tfidf_loss of the
+    # tf-idf fit's gain over one domain; or "tfidf" (hashed unigrams) or "embedding" alone
+    # (README: tf-idf or embeddings)
+    features: str = "auto"
     # at most this many sampled documents are embedded, on the driver (per language: all)
     embed_docs: int = 3000
     embedding_restarts: int = 100  # Euclidean fits on the embeddings (384 dims: cheap)

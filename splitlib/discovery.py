@@ -12,7 +12,7 @@ With `domains.features=embedding` the fit runs on the sample's sentence embeddin
 (Euclidean k-means) and the centroids are then taken in the tf-idf space (`space`), so
 every document is assigned, and every prompt routed, without the embedding model.
 
-`domains.features=auto` fits both: the tf-idf domains of the whole sample,
+`domains.features=auto`, the default, fits both: the tf-idf domains of the whole sample,
 and the embedding domains of at most `domains.embed_docs` of its documents. It keeps the
 embedding domains unless they explain clearly less of the tf-idf objective than the tf-idf
 fit does (`choose_features`): sentence embeddings find sources that differ in subject or

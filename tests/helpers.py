@@ -19,6 +19,9 @@ def _bundled() -> tuple[str, ...]:
         return tuple(f)
 
 
+# the test jobs that fit domains fit them on tf-idf: the default, auto, also embeds up to
+# 3,000 documents with MiniLM, a minute or more per job on two cores (auto's tests set it)
+TFIDF = "domains.features=tfidf"
 # the smallest model and batch the training tests use: seconds per run on one CPU thread
 TINY_MODEL = ["--model", "30k", "--seq-len", "64", "--batch-seqs", "8", "--threads", "1"]
 # short sequences, small batches, a small evaluation and no step logging: the fastest runs

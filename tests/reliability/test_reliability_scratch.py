@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import TFIDF
 
 pytestmark = [pytest.mark.reliability, pytest.mark.slow]
 
@@ -38,6 +39,7 @@ def test_a_killed_job_commits_nothing_and_the_next_run_removes_its_scratch(small
     env = {k: v for k, v in os.environ.items() if k != "SPARK_LOCAL_DIRS"}
     env["TMPDIR"] = str(tmp)
     command = [SPLITLIB, "run", "--input", small_corpus, "--out", str(out), "--k", "3"]
+    command += ["--set", TFIDF]
 
     # the job in a process group of its own, so that the kill takes its JVM too
     job = subprocess.Popen(

@@ -302,7 +302,7 @@ def test_auto_keeps_to_tfidf_per_language_and_with_labels():
     assert fit_features(auto, label_mode=True, by_language=False) == "tfidf"
     embedding = build(overrides=["domains.features=embedding"])
     assert fit_features(embedding, label_mode=False, by_language=True) == "embedding"
-    assert fit_features(build(), label_mode=False, by_language=False) == "tfidf"
+    assert fit_features(build(), label_mode=False, by_language=False) == "auto"  # the default
 
 
 def test_auto_without_the_model_keeps_tfidf_and_says_why(monkeypatch):

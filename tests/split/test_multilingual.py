@@ -19,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from helpers import TFIDF
 
 from splitlib import ngrams
 from splitlib.config import build
@@ -42,7 +43,7 @@ def multilingual_run(spark, tmp_path_factory):
     from jobs.pipeline import run_split
 
     out = str(tmp_path_factory.mktemp("multilingual") / "run")
-    cfg = build(overrides=[f"input.path={MULTILINGUAL}", f"out={out}", "domains.k=6"])
+    cfg = build(overrides=[f"input.path={MULTILINGUAL}", f"out={out}", "domains.k=6", TFIDF])
     return out, run_split(cfg, spark=spark)
 
 

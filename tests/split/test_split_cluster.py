@@ -179,7 +179,8 @@ def test_bundled_corpus_on_two_workers_one_killed_equals_local_mode(cluster, bun
     other worker; the committed output equals local mode's all the same."""
     _, local = bundled_run
     config = tmp_path / "split.toml"
-    config.write_text("# defaults: the bundled corpus, k-means with K = 7\n")
+    # defaults (the bundled corpus, k-means with K = 7) but tf-idf domains, as bundled_run's
+    config.write_text('[domains]\nfeatures = "tfidf"\n')
     out = tmp_path / "run"
     submitted = submit(cluster, config, "--out", str(out))
     proc = submitted[0]

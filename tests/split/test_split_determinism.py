@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from helpers import subset, write_jsonl
+from helpers import TFIDF, subset, write_jsonl
 
 pytestmark = pytest.mark.slow
 
@@ -23,6 +23,7 @@ def test_one_and_four_partitions_give_identical_output(spark, tmp_path):
                 f"input.partitions={partitions}",
                 "input.split_bytes=200000",
                 "features.vocab_size=1024",
+                TFIDF,
             ]
         )
         manifests.append(run_split(cfg, spark=spark))

