@@ -4,15 +4,14 @@
     python -m benchmarks.tuning_corpus && python -m benchmarks.heldout_corpus \
         && python -m benchmarks.heldout_corpus2 && python -m benchmarks.heldout_corpus3 \
         && python -m benchmarks.heldout_corpus4 && python -m benchmarks.heldout_corpus5 \
-        && python -m benchmarks.heldout_corpus6
+        && python -m benchmarks.heldout_corpus6 && python -m benchmarks.heldout_corpus7
     python -m benchmarks.bench_domains --seeds 5
 
 For every corpus (the held-out ones of `benchmarks/eval_corpora.py`, `heldout_corpus.py`,
-`heldout_corpus2.py`, `heldout_corpus3.py`, `heldout_corpus4.py`, `heldout_corpus5.py` and
-`heldout_corpus6.py`;
+`heldout_corpus2.py` ... `heldout_corpus7.py`;
 the bundled corpus and `tuning-debian`, on which defaults were chosen) with K = its number
 of sources:
-- splitlib: the job's own functions on the driver (hashed unigram tf-idf,
+- splitlib with `domains.features=tfidf`: the job's own functions on the driver (hashed unigram tf-idf,
   `discover_domains` with the default restarts, nearest-centroid assignment of every
   document); the sample is the whole corpus, as in the job for corpora under
   `domains.sample_docs` documents;
@@ -24,7 +23,7 @@ of sources:
   `domains.embed_docs` documents drawn with the seed, the job's Euclidean k-means (best of
   `domains.embedding_restarts`), centroids in the tf-idf space (each domain's mean over the
   whole sample), every document to its nearest centroid there;
-- splitlib with `domains.features=auto`: both fits, the embedding domains kept unless they
+- splitlib with `domains.features=auto` (the default since round 9): both fits, the embedding domains kept unless they
   lose more than `domains.max_tfidf_loss` of the tf-idf fit's gain over one domain; which
   one it kept, and that loss, per seed in a second table.
 NMI against the source label (mean +/- sd over seeds, min) and seconds per seed
@@ -173,7 +172,9 @@ def evaluate(runs: Runs, name: str, records: list[dict], seeds: int) -> None:
     restarts = DomainConfig().restarts
     for seed in range(seeds):
         pred, sec = timed(splitlib_domains, texts, k, seed, restarts)
-        runs.add(name, info, f"splitlib default, tf-idf (best of {restarts})", pred, labels, sec)
+        runs.add(
+            name, info, f"splitlib, domains.features=tfidf (best of {restarts})", pred, labels, sec
+        )
         pred, sec = timed(splitlib_domains, texts, k, seed, 1)
         runs.add(name, info, "splitlib, one fit", pred, labels, sec)
         pred, sec = timed(sklearn_domains, texts, k, seed)
@@ -231,7 +232,7 @@ def evaluate_minilm(runs: Runs, name: str, records: list[dict], seeds: int, cach
         runs.add(name, info, method, pred, labels, sec, extra)
     for seed in range(seeds):
         (pred, choice), sec = timed(splitlib_auto_domains, texts, vectors, k, seed)
-        runs.add(name, info, "splitlib, domains.features=auto", pred, labels, sec, extra)
+        runs.add(name, info, "splitlib default, domains.features=auto", pred, labels, sec, extra)
         runs.choices.setdefault(name, []).append(choice)
         print(f"    auto kept {choice.chosen} (tf-idf loss {choice.tfidf_loss:.3f})", flush=True)
 
