@@ -94,10 +94,12 @@ def _fit_section(fit: dict | None, chosen_k: int) -> list[str]:
             parts += [section[0].replace("</h2>", f": {html.escape(group)}</h2>"), *section[1:]]
         return parts
     objectives = fit["objectives"]
+    # the kept fit's own objective: 1 - cosine on tf-idf rows, squared distances on embeddings
+    measure = fit.get("objective", "sum of 1 − cosine")
     parts = [
         "<h2>How the domains were fitted</h2>",
         f"<p>{html.escape(fit['method'])}, on {fit['sample_docs']:,} sampled documents: "
-        f"{len(objectives)} fits, objectives (sum of 1 − cosine) from {min(objectives):,.1f} "
+        f"{len(objectives)} fits, objectives ({html.escape(measure)}) from {min(objectives):,.1f} "
         f"to {max(objectives):,.1f}; fit {fit['chosen'] + 1} kept "
         f"({fit['chosen_objective']:,.1f}).</p>",
     ]

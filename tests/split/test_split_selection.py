@@ -171,7 +171,10 @@ def test_auto_fits_both_and_records_which_it_kept(spark, tmp_path, capfd, monkey
     assert choice["chosen"] == ("embedding" if choice["tfidf_loss"] <= 0.10 else "tfidf")
     assert m["domain_fit"]["features"] == choice["chosen"]
     assert choice["line"].startswith("domains.features=auto kept the ")
-    assert choice["line"] in (tmp_path / "run" / "report.html").read_text().replace("&#x27;", "'")
+    report = (tmp_path / "run" / "report.html").read_text().replace("&#x27;", "'")
+    assert choice["line"] in report
+    # the kept fit's objective by its own name (squared distances for the embedding fit)
+    assert f"fits, objectives ({m['domain_fit']['objective']}) from " in report
     log = capfd.readouterr().err
     assert "[split] embedding 75 sampled documents with MiniLM on the driver\n" in log
     assert re.search(r"\[split\] embedded 75 documents in \d+\.\d s\n", log)
