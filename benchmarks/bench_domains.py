@@ -4,11 +4,12 @@
     python -m benchmarks.tuning_corpus && python -m benchmarks.heldout_corpus \
         && python -m benchmarks.heldout_corpus2 && python -m benchmarks.heldout_corpus3 \
         && python -m benchmarks.heldout_corpus4 && python -m benchmarks.heldout_corpus5 \
-        && python -m benchmarks.heldout_corpus6 && python -m benchmarks.heldout_corpus7
+        && python -m benchmarks.heldout_corpus6 && python -m benchmarks.heldout_corpus7 \
+        && python -m benchmarks.heldout_corpus8
     python -m benchmarks.bench_domains --seeds 5
 
 For every corpus (the held-out ones of `benchmarks/eval_corpora.py`, `heldout_corpus.py`,
-`heldout_corpus2.py` ... `heldout_corpus7.py`;
+`heldout_corpus2.py` ... `heldout_corpus8.py`;
 the bundled corpus and `tuning-debian`, on which defaults were chosen) with K = its number
 of sources:
 - splitlib with `domains.features=tfidf`: the job's own functions on the driver (hashed unigram tf-idf,
@@ -60,7 +61,7 @@ from splitlib.kmeans import nmi  # noqa: E402
 from splitlib.ngrams import hashed_ngrams  # noqa: E402
 
 CORPORA = ("imbalanced", "technical", "wiki-topics", "heldout-dict", "heldout-docs", "heldout-help")
-CORPORA += ("heldout-mix", "heldout-five", "heldout-six", "heldout-seven")
+CORPORA += ("heldout-mix", "heldout-five", "heldout-six", "heldout-seven", "heldout-eight")
 TUNING = ("bundled", "tuning-debian")
 N_BUCKETS = 1 << 16
 
@@ -270,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
         "python -m benchmarks.heldout_corpus && python -m benchmarks.heldout_corpus2 && "
         "python -m benchmarks.heldout_corpus3 && python -m benchmarks.heldout_corpus4 && "
         "python -m benchmarks.heldout_corpus5 && python -m benchmarks.heldout_corpus6 && "
-        "python -m benchmarks.heldout_corpus7 && "
+        "python -m benchmarks.heldout_corpus7 && python -m benchmarks.heldout_corpus8 && "
         "python -m benchmarks.bench_domains "
         f"--seeds {args.seeds}"
     )
