@@ -27,6 +27,7 @@ from splitlib.discovery import (
     discover_by_language,
     discover_domains,
     discover_embedding_domains,
+    embedded_rows,
     label_centroids,
     sample_idf,
     tfidf_rows,
@@ -252,8 +253,7 @@ def domains_stage(
     columns += ["language"] if by_language else []
     sample = sample.select(*columns).repartition(1).sortWithinPartitions("key")
     sample = sample.persist(persist_level(cfg))
-    # the texts only where sentence embeddings are fitted, on the driver
-    rows = (sample if features != "tfidf" else sample.drop("text")).toArrow()
+    rows = sample.drop("text").toArrow()
     rows = rows.take(pc.sort_indices(rows, [("key", "ascending")]))
     n_sample = rows.num_rows
     if n_sample < 2 * k:
@@ -265,7 +265,7 @@ def domains_stage(
     idf = sample_idf(grams, cfg.features.n_buckets)
     dims = cfg.domains.dims
     vectors = tfidf_rows(grams, idf, dims, cfg.seed)
-    texts = rows.column("text").to_pylist() if features != "tfidf" else []
+    texts = sample_texts(cfg, sample, rows.column("key").to_pylist(), features, by_language)
     label_index = {label: i for i, label in enumerate(labels)} if label_mode else None
     fit = None
     groups = None
@@ -291,6 +291,28 @@ def domains_stage(
         detail += f"; best of {len(fit['objectives'])} fits, stability {fit['stability']}"
     progress.done(n_sample, "sampled docs", detail)
     return Domains(k, names, label_mode, label_index, idf, centroids, dims, terms, fit, groups)
+
+
+def sample_texts(
+    cfg: SplitConfig, sample: DataFrame, keys: list[int], features: str, by_language: bool
+) -> list[str | None]:
+    """The texts the embedding fit reads, in the sample's key order: none for tf-idf, all
+    per language, else only the rows `embedded_rows` draws (None elsewhere), so that at most
+    domains.embed_docs texts of the (up to domains.sample_docs) sampled ones reach the driver."""
+    if features == "tfidf":
+        return []
+    n = len(keys)
+    wanted = np.arange(n) if by_language else embedded_rows(n, cfg.domains.embed_docs, cfg.seed)
+    picked = sample.select("key", "text")
+    if len(wanted) < n:
+        picked = picked.filter(F.col("key").isin([keys[i] for i in wanted]))
+    fetched = picked.toArrow()
+    columns = (fetched.column("key").to_pylist(), fetched.column("text").to_pylist())
+    text_of = dict(zip(*columns, strict=True))
+    texts: list[str | None] = [None] * n
+    for i in wanted:
+        texts[i] = text_of[keys[i]]
+    return texts
 
 
 def fit_sample(cfg: SplitConfig, vectors, texts: list[str], k: int, features: str, progress):

@@ -294,6 +294,27 @@ def test_domains_get_names_a_reader_recognizes(bundled_vectors):
     assert domain_names(counts, len(sources)) == list(names.values())
 
 
+def test_only_the_texts_that_are_embedded_reach_the_driver(spark):
+    """sample_texts fetches, by key, the texts of the rows the embedding fit will draw (the
+    same draw: embedded_rows with the seed), None for the others; all of them per language;
+    none for tf-idf."""
+    from jobs.stages import sample_texts
+    from splitlib.discovery import embedded_rows
+
+    keys = [3 * i + 1 for i in range(50)]  # the sample's key order
+    sample = spark.createDataFrame(
+        [(k, f"text of {k}") for k in reversed(keys)], "key long, text string"
+    )
+    cfg = build(overrides=["domains.embed_docs=10", "seed=4"])
+    texts = sample_texts(cfg, sample, keys, "auto", by_language=False)
+    drawn = embedded_rows(50, 10, 4)
+    assert [i for i, t in enumerate(texts) if t is not None] == drawn.tolist()
+    assert all(texts[i] == f"text of {keys[i]}" for i in drawn)
+    every = sample_texts(cfg, sample, keys, "embedding", by_language=True)
+    assert every == [f"text of {k}" for k in keys]
+    assert sample_texts(cfg, sample, keys, "tfidf", by_language=False) == []
+
+
 def test_auto_keeps_to_tfidf_per_language_and_with_labels():
     """The embedding model is English: per language, auto fits tf-idf only; given labels,
     nothing is fitted; explicit choices are kept."""
