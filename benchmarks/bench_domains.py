@@ -62,6 +62,7 @@ from splitlib.ngrams import hashed_ngrams  # noqa: E402
 
 CORPORA = ("imbalanced", "technical", "wiki-topics", "heldout-dict", "heldout-docs", "heldout-help")
 CORPORA += ("heldout-mix", "heldout-five", "heldout-six", "heldout-seven", "heldout-eight")
+CORPORA += ("heldout-nine",)
 TUNING = ("bundled", "tuning-debian")
 N_BUCKETS = 1 << 16
 
