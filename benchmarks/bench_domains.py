@@ -5,11 +5,11 @@
         && python -m benchmarks.heldout_corpus2 && python -m benchmarks.heldout_corpus3 \
         && python -m benchmarks.heldout_corpus4 && python -m benchmarks.heldout_corpus5 \
         && python -m benchmarks.heldout_corpus6 && python -m benchmarks.heldout_corpus7 \
-        && python -m benchmarks.heldout_corpus8
+        && python -m benchmarks.heldout_corpus8 && python -m benchmarks.heldout_corpus9
     python -m benchmarks.bench_domains --seeds 5
 
 For every corpus (the held-out ones of `benchmarks/eval_corpora.py`, `heldout_corpus.py`,
-`heldout_corpus2.py` ... `heldout_corpus8.py`;
+`heldout_corpus2.py` ... `heldout_corpus9.py`;
 the bundled corpus and `tuning-debian`, on which defaults were chosen) with K = its number
 of sources:
 - splitlib with `domains.features=tfidf`: the job's own functions on the driver (hashed unigram tf-idf,
@@ -273,6 +273,7 @@ def main(argv: list[str] | None = None) -> int:
         "python -m benchmarks.heldout_corpus3 && python -m benchmarks.heldout_corpus4 && "
         "python -m benchmarks.heldout_corpus5 && python -m benchmarks.heldout_corpus6 && "
         "python -m benchmarks.heldout_corpus7 && python -m benchmarks.heldout_corpus8 && "
+        "python -m benchmarks.heldout_corpus9 && "
         "python -m benchmarks.bench_domains "
         f"--seeds {args.seeds}"
     )
