@@ -248,24 +248,27 @@ def osis_text(markup: str) -> str:
     return B.clean("\n\n".join(re.sub(r"\s+", " ", p).strip() for p in text.split("\n\n")))
 
 
-def sword_entries(module: Path, testament: str) -> list[tuple[int, str]]:
-    """A zCom module's entries of one testament as (book, text), in order, linked ones once.
+def sword_entries(module: Path, testament: str, zcom4: bool = False) -> list[tuple[int, str]]:
+    """A zCom module's entries of one testament as (block, text), in order, linked ones once.
 
     The block index (``.bzs``: offset, size, uncompressed size) finds the zlib-compressed
     blocks (``.bzz``, one a book); the verse index (``.bzv``: block, offset, size) finds each
-    entry in its block.
+    entry in its block. A zCom4 module (`zcom4`) has the same layout under ``.cz*`` names,
+    with four-byte entry sizes in its verse index.
     """
-    base = module / testament
-    index = base.with_suffix(".bzs").read_bytes()
-    data = base.with_suffix(".bzz").read_bytes()
+    base, ext = module / testament, ".cz" if zcom4 else ".bz"
+    entry = "<III" if zcom4 else "<IIH"
+    width = struct.calcsize(entry)
+    index = base.with_suffix(ext + "s").read_bytes()
+    data = base.with_suffix(ext + "z").read_bytes()
     blocks = []
     for at in range(0, len(index), 12):
         offset, size, _ = struct.unpack("<III", index[at : at + 12])
         blocks.append(zlib.decompress(data[offset : offset + size]) if size else b"")
-    verses = base.with_suffix(".bzv").read_bytes()
+    verses = base.with_suffix(ext + "v").read_bytes()
     out, last = [], None
-    for at in range(0, len(verses), 10):
-        block, offset, size = struct.unpack("<IIH", verses[at : at + 10])
+    for at in range(0, len(verses), width):
+        block, offset, size = struct.unpack(entry, verses[at : at + width])
         if not size or (block, offset) == last:
             continue
         last = (block, offset)

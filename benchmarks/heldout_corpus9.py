@@ -50,13 +50,11 @@ about 5 s once the 45 MB of packages are downloaded). The file is never committe
 from __future__ import annotations
 
 import re
-import struct
-import zlib
 from pathlib import Path
 
 from benchmarks.corpus_builder import fetch_debs, html_text, pieces, raw_text, write_corpus
 from benchmarks.eval_corpora import ROOT, B
-from benchmarks.heldout_corpus8 import osis_text, sword_entries
+from benchmarks.heldout_corpus8 import sword_entries
 
 SALT = "splitlib-heldout-nine-v1"
 NAME = "heldout-nine"
@@ -130,33 +128,6 @@ def dovecot_text(text: str) -> str:
     return B.clean(text)
 
 
-def sword_chapters(module: Path, testament: str) -> list[tuple[int, str]]:
-    """A zCom4 module's entries of one testament as (block, text), in order, linked ones once.
-
-    The block index (``.czs``: offset, size, uncompressed size) finds the zlib-compressed
-    blocks (``.czz``, one a chapter); the verse index (``.czv``: block, offset, size, four
-    bytes each) finds each entry in its block.
-    """
-    base = module / testament
-    index = base.with_suffix(".czs").read_bytes()
-    data = base.with_suffix(".czz").read_bytes()
-    blocks = []
-    for at in range(0, len(index), 12):
-        offset, size, _ = struct.unpack("<III", index[at : at + 12])
-        blocks.append(zlib.decompress(data[offset : offset + size]) if size else b"")
-    verses = base.with_suffix(".czv").read_bytes()
-    out, last = [], None
-    for at in range(0, len(verses), 12):
-        block, offset, size = struct.unpack("<III", verses[at : at + 12])
-        if not size or (block, offset) == last:
-            continue
-        last = (block, offset)
-        text = osis_text(blocks[block][offset : offset + size].decode("utf-8", "replace"))
-        if text:
-            out.append((block, text))
-    return out
-
-
 def headwords_joined(paras: list[str]) -> list[str]:
     """Notes as ``headword: note``: a short paragraph without a full stop joins the next."""
     out: list[str] = []
@@ -192,7 +163,7 @@ def documents(root: Path) -> dict[str, list[dict]]:
         name = path.name.removesuffix(".gz").removesuffix(".txt")
         out["dovecot-wiki"] += _pieces("dovecot-wiki", name, B.paragraphs(text))
     chapters: dict[int, list[str]] = {}
-    for block, text in sword_chapters(root / TDAVID, "ot"):
+    for block, text in sword_entries(root / TDAVID, "ot", zcom4=True):
         chapters.setdefault(block, []).extend(B.paragraphs(text))
     for block, paras in chapters.items():
         out["treasury-of-david"] += _pieces("treasury-of-david", f"ot/{block:03d}", paras)
