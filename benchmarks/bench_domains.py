@@ -62,7 +62,7 @@ from splitlib.ngrams import hashed_ngrams  # noqa: E402
 
 CORPORA = ("imbalanced", "technical", "wiki-topics", "heldout-dict", "heldout-docs", "heldout-help")
 CORPORA += ("heldout-mix", "heldout-five", "heldout-six", "heldout-seven", "heldout-eight")
-CORPORA += ("heldout-nine",)
+CORPORA += ("heldout-nine", "heldout-ten", "heldout-eleven")
 TUNING = ("bundled", "tuning-debian")
 N_BUCKETS = 1 << 16
 
@@ -197,8 +197,10 @@ def splitlib_embedding_domains(texts: list[str], vectors: np.ndarray, k: int, se
         cfg.max_iter,
         cfg.embed_docs,
         stability=False,
+        prototypes=cfg.prototypes,
     )
-    return assign(x, fit.centroids)[0]
+    rows, owners = fit.assignment_rows()
+    return assign(x, rows, owners=owners)[0]
 
 
 def splitlib_auto_domains(texts: list[str], vectors: np.ndarray, k: int, seed: int):
@@ -216,8 +218,10 @@ def splitlib_auto_domains(texts: list[str], vectors: np.ndarray, k: int, seed: i
         cfg.embed_docs,
         cfg.max_tfidf_loss,
         stability=False,
+        prototypes=cfg.prototypes,
     )
-    return assign(x, fit.centroids)[0], choice
+    rows, owners = fit.assignment_rows()
+    return assign(x, rows, owners=owners)[0], choice
 
 
 def evaluate_minilm(runs: Runs, name: str, records: list[dict], seeds: int, cache: Path) -> None:
@@ -262,6 +266,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpora", nargs="*", default=[*CORPORA, *TUNING])
     ap.add_argument("--dir", type=Path, default=DEFAULT_OUT)
     ap.add_argument("--no-minilm", action="store_true")
+    ap.add_argument(
+        "--minilm-only", action="store_true", help="only the rows that use the embeddings"
+    )
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--restarts", type=int, nargs="*", default=[1, 3, 5, 10, 20])
     ap.add_argument("--table-out", type=Path, help="also write the table here after each step")
@@ -273,7 +280,8 @@ def main(argv: list[str] | None = None) -> int:
         "python -m benchmarks.heldout_corpus3 && python -m benchmarks.heldout_corpus4 && "
         "python -m benchmarks.heldout_corpus5 && python -m benchmarks.heldout_corpus6 && "
         "python -m benchmarks.heldout_corpus7 && python -m benchmarks.heldout_corpus8 && "
-        "python -m benchmarks.heldout_corpus9 && "
+        "python -m benchmarks.heldout_corpus9 && python -m benchmarks.heldout_corpus10 && "
+        "python -m benchmarks.heldout_corpus11 && "
         "python -m benchmarks.bench_domains "
         f"--seeds {args.seeds}"
     )
@@ -300,8 +308,9 @@ def main(argv: list[str] | None = None) -> int:
         for name in args.corpora
     }
     for name, records in corpora.items():  # the cheap methods first, on every corpus
-        evaluate(runs, name, records, args.seeds)
-        body()
+        if not args.minilm_only:
+            evaluate(runs, name, records, args.seeds)
+            body()
     if not args.no_minilm:
         for name, records in corpora.items():
             evaluate_minilm(runs, name, records, args.seeds, args.dir / f"{name}.minilm.npz")

@@ -71,6 +71,8 @@ class Domains:
     terms: dict  # domain -> [(word, z-score)]
     fit: dict | None = None  # k-means diagnostics for the manifest (None with labels)
     groups: list[str] | None = None  # each domain's language group (domains.by_language)
+    # with several prototypes per domain, `centroids` holds them and `owners` their domains
+    owners: np.ndarray | None = None
 
 
 @dataclass
@@ -269,6 +271,7 @@ def domains_stage(
     label_index = {label: i for i, label in enumerate(labels)} if label_mode else None
     fit = None
     groups = None
+    owners = None
     if label_index is not None:
         index = np.array([label_index[x] for x in rows.column("label").to_pylist()])
         centroids = label_centroids(vectors, index, k)
@@ -279,8 +282,8 @@ def domains_stage(
         )
         k = len(groups)
     else:
-        centroids, fit = fit_sample(cfg, vectors, texts, k, features, progress)
-    counts = sample_word_counts(cfg, sample, idf, dims, centroids, label_index, k, groups)
+        centroids, owners, fit = fit_sample(cfg, vectors, texts, k, features, progress)
+    counts = sample_word_counts(cfg, sample, idf, dims, centroids, label_index, k, groups, owners)
     sample.unpersist()
     terms = top_terms(counts, cfg.domains.top_terms)
     names = unique_names(labels) if label_mode else domain_names(counts, k)
@@ -290,7 +293,9 @@ def domains_stage(
     if fit is not None and groups is None:
         detail += f"; best of {len(fit['objectives'])} fits, stability {fit['stability']}"
     progress.done(n_sample, "sampled docs", detail)
-    return Domains(k, names, label_mode, label_index, idf, centroids, dims, terms, fit, groups)
+    return Domains(
+        k, names, label_mode, label_index, idf, centroids, dims, terms, fit, groups, owners
+    )
 
 
 def sample_texts(
@@ -316,8 +321,9 @@ def sample_texts(
 
 
 def fit_sample(cfg: SplitConfig, vectors, texts: list[str], k: int, features: str, progress):
-    """K domains of the whole sample on `features` ("tfidf", "embedding" or "auto"):
-    (centroids in the tf-idf space, the manifest's fit summary)."""
+    """K domains of the whole sample on `features` ("tfidf", "embedding" or "auto"): (the
+    rows documents are assigned by, in the tf-idf space, their domains when they are several
+    prototypes per domain, else None, the manifest's fit summary)."""
     d = cfg.domains
     embed_rows = embedder(texts, progress) if features != "tfidf" else None
     choice = None
@@ -335,6 +341,7 @@ def fit_sample(cfg: SplitConfig, vectors, texts: list[str], k: int, features: st
             d.max_iter,
             d.embed_docs,
             d.stability,
+            prototypes=d.prototypes,
         )
     else:
         result, choice = discover_auto(
@@ -348,6 +355,7 @@ def fit_sample(cfg: SplitConfig, vectors, texts: list[str], k: int, features: st
             d.embed_docs,
             d.max_tfidf_loss,
             d.stability,
+            d.prototypes,
         )
         features = choice.chosen
         progress.note(choice_line(choice))
@@ -356,7 +364,10 @@ def fit_sample(cfg: SplitConfig, vectors, texts: list[str], k: int, features: st
         fit["choice"] = choice_summary(choice)
     if fit["stability_warning"]:
         progress.note(fit["stability_warning"])
-    return result.centroids, fit
+    rows, owners = result.assignment_rows()
+    if owners is not None:
+        fit["prototypes"] = np.bincount(owners, minlength=k).tolist()
+    return rows, owners, fit
 
 
 def fit_by_language(
@@ -483,6 +494,12 @@ def fit_summary(cfg: SplitConfig, result, n_sample: int, features: str = "tfidf"
             "objective kept; centroids then in the tf-idf space (each domain's mean over the "
             "whole sample), where every document is assigned"
         )
+        if result.owners is not None:
+            method += (
+                f" to the domain of its nearest prototype (up to {cfg.domains.prototypes} "
+                "per domain: spherical k-means within the domain's embedded documents, then "
+                "one mean step over the whole sample)"
+            )
         objective = "sum over embedded documents of the squared distance to their mean embedding"
         restarts = cfg.domains.embedding_restarts
         n_sample = len(result.labels)
@@ -504,11 +521,19 @@ def fit_summary(cfg: SplitConfig, result, n_sample: int, features: str = "tfidf"
 
 
 def sample_word_counts(
-    cfg: SplitConfig, sample: DataFrame, idf, dims, centroids, label_index, k: int, groups=None
+    cfg: SplitConfig,
+    sample: DataFrame,
+    idf,
+    dims,
+    centroids,
+    label_index,
+    k: int,
+    groups=None,
+    owners=None,
 ) -> dict[int, dict[str, int]]:
     """Word counts of each domain's sampled documents (words seen at least 3 times)."""
     assigned = sample.mapInArrow(
-        assigner(idf, dims, cfg.seed, centroids, label_index, groups),
+        assigner(idf, dims, cfg.seed, centroids, label_index, groups, owners),
         with_columns(sample, ASSIGN_DDL),
     )
     words = (
@@ -542,6 +567,7 @@ def statistics_stage(
             domains.centroids,
             domains.label_index,
             domains.groups,
+            domains.owners,
         ),
         with_columns(feats, ASSIGN_DDL),
     )
@@ -694,6 +720,7 @@ def routing_check(cfg: SplitConfig, final: DataFrame, domains: Domains) -> dict 
         dims=domains.dims,
         seed=cfg.seed,
         groups=domains.groups,
+        owners=domains.owners,
     )
     result = prefix_accuracy(router, [r.text for r in rows], [r.domain for r in rows])
     result["description"] = (
@@ -731,5 +758,7 @@ def save_domains(cfg: SplitConfig, domains: Domains, stats: Statistics) -> None:
         "smoothing": cfg.select.smoothing,
         "relevance_hist_range": list(HIST_RANGE),
         "language_groups": domains.groups,
+        # the domain of each row of centroids.npy when they are prototypes, several per domain
+        "prototype_domains": None if domains.owners is None else domains.owners.tolist(),
     }
     storage.write_bytes(storage.join(root, "router.json"), json.dumps(router, indent=2).encode())

@@ -66,6 +66,9 @@ class DomainConfig:
     embed_docs: int = 3000
     embedding_restarts: int = 100  # Euclidean fits on the embeddings (384 dims: cheap)
     max_tfidf_loss: float = 0.10
+    # embedding domains are assigned in tf-idf space by the nearest of up to this many
+    # prototypes per domain (1: each domain's mean alone)
+    prototypes: int = 2
     dims: int = 0  # 0: sparse tf-idf over the hashed buckets; > 0: project to this many
     max_iter: int = 40
     restarts: int = 10  # k-means fits from different starts; the lowest objective is kept
@@ -166,6 +169,7 @@ class SplitConfig:
             ),
             (self.domains.embed_docs >= 0, "domains.embed_docs must be 0 (all) or positive"),
             (self.domains.embedding_restarts >= 1, "domains.embedding_restarts must be at least 1"),
+            (self.domains.prototypes >= 1, "domains.prototypes must be at least 1"),
             (
                 0 <= self.domains.max_tfidf_loss <= 1,
                 "domains.max_tfidf_loss must be in [0, 1]",

@@ -45,6 +45,15 @@ class DomainFit:
     stability: float | None  # NMI between this seed's and the next seed's domains
     k_scan: dict[int, float] = field(default_factory=dict)  # K' -> best objective
     seconds: float = 0.0
+    # Embedding domains only: several tf-idf prototypes per domain (see domain_prototypes)
+    prototypes: np.ndarray | None = None  # (P, dims) unit rows
+    owners: np.ndarray | None = None  # (P,) each prototype's domain
+
+    def assignment_rows(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """(rows, owners) to assign documents with: the prototypes, else the centroids."""
+        if self.prototypes is None:
+            return self.centroids, None
+        return self.prototypes, self.owners
 
 
 def sample_idf(grams: BatchNgrams, n_buckets: int) -> np.ndarray:
@@ -207,6 +216,49 @@ def refined_centroids(vectors, centroids: np.ndarray) -> np.ndarray:
     return label_centroids(vectors, nearest, len(centroids))
 
 
+MIN_PROTOTYPE_DOCS = 20  # embedded documents per prototype, at least
+PROTOTYPE_RESTARTS = 3
+
+
+def domain_prototypes(
+    vectors,
+    embedded: np.ndarray,
+    labels: np.ndarray,
+    k: int,
+    per_domain: int,
+    seed: int,
+    max_iter: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Tf-idf prototypes for the embedding domains: (prototypes, owners).
+
+    One mean per domain cannot hold, in word counts, a large source that covers several
+    subjects (a manual's chapters): its documents drift to a smaller source that shares
+    their words. A domain holding more than its even share (1/K) of the embedded rows gets
+    `per_domain` prototypes, by spherical k-means within its embedded rows; the others keep
+    one mean, since a second prototype there mostly gives the embeddings' strays (another
+    source's documents they put in it) a centre of their own. One mean step over every
+    sampled row then steadies them, as for the centroids.
+    """
+    prototypes, owners = [], []
+    sizes = np.bincount(labels, minlength=k)
+    for domain in range(k):
+        rows = embedded[labels == domain]
+        m = per_domain if sizes[domain] * k > len(labels) else 1
+        m = max(1, min(m, len(rows) // MIN_PROTOTYPE_DOCS))
+        if m == 1:
+            prototypes.append(label_centroids(vectors[rows], np.zeros(len(rows), np.int64), 1))
+        else:
+            fit = best_of(vectors[rows], m, seed, PROTOTYPE_RESTARTS, max_iter)
+            prototypes.append(fit.centroids)
+        owners += [domain] * m
+    fitted = np.concatenate(prototypes).astype(np.float32)
+    _, nearest = partition_objective(vectors, fitted)
+    steadied = label_centroids(vectors, nearest, len(fitted))
+    empty = np.bincount(nearest, minlength=len(fitted)) == 0  # keep those it drew no row to
+    steadied[empty] = fitted[empty]
+    return steadied, np.asarray(owners, dtype=np.int32)
+
+
 def choose_features(
     vectors, tfidf_fit: DomainFit, embedding_centroids: np.ndarray, max_loss: float, embedded: int
 ) -> FeatureChoice:
@@ -244,15 +296,21 @@ def discover_embedding_domains(
     embed_docs: int,
     stability: bool = True,
     scan: int = 2,
+    prototypes: int = 1,
 ) -> tuple[DomainFit, np.ndarray]:
     """Euclidean k-means on the embeddings of at most `embed_docs` sampled rows; centroids in
-    `vectors`' (tf-idf) space, refined over the whole sample. (fit, the embedded rows)."""
+    `vectors`' (tf-idf) space, refined over the whole sample, and with `prototypes` > 1 up to
+    that many prototypes per domain to assign documents with. (fit, the embedded rows)."""
     idx = embedded_rows(vectors.shape[0], embed_docs, seed)
     embedded = embed_rows(idx)
     fit = discover_domains(
         embedded, k, seed, restarts, max_iter, stability, scan, euclidean=True, space=vectors[idx]
     )
     fit.centroids = refined_centroids(vectors, fit.centroids)
+    if prototypes > 1:
+        fit.prototypes, fit.owners = domain_prototypes(
+            vectors, idx, fit.labels, k, prototypes, seed, max_iter
+        )
     return fit, embedded
 
 
@@ -267,6 +325,7 @@ def discover_auto(
     embed_docs: int,
     max_loss: float,
     stability: bool = True,
+    prototypes: int = 1,
 ) -> tuple[DomainFit, FeatureChoice]:
     """`domains.features=auto`: both fits, then `choose_features`; the stability and the K
     scan only for the kept fit. With `embed_rows` None (the embedding model is not
@@ -280,7 +339,16 @@ def discover_auto(
             "tfidf", nan, max_loss, 0, nan, tfidf_fit.objective, nan, reason
         )
     embedding_fit, embedded = discover_embedding_domains(
-        vectors, embed_rows, k, seed, embedding_restarts, max_iter, embed_docs, False, 0
+        vectors,
+        embed_rows,
+        k,
+        seed,
+        embedding_restarts,
+        max_iter,
+        embed_docs,
+        False,
+        0,
+        prototypes,
     )
     choice = choose_features(
         vectors, tfidf_fit, embedding_fit.centroids, max_loss, embedded.shape[0]

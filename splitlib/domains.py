@@ -215,21 +215,33 @@ def normalize_rows(m: np.ndarray) -> np.ndarray:
     return m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-12)
 
 
-def similarities(vectors, centroids: np.ndarray) -> np.ndarray:
-    """(n, K) cosine similarity of unit rows (dense or sparse) to each centroid."""
-    return np.asarray(vectors @ normalize_rows(centroids).T, dtype=np.float32)
+def similarities(vectors, centroids: np.ndarray, owners: np.ndarray | None = None) -> np.ndarray:
+    """(n, K) cosine similarity of unit rows (dense or sparse) to each domain: to its centroid,
+    or, with `owners` (the domain of each row of `centroids`, then prototypes), to the
+    nearest of the domain's prototypes."""
+    sims = np.asarray(vectors @ normalize_rows(centroids).T, dtype=np.float32)
+    if owners is None:
+        return sims
+    owners = np.asarray(owners)
+    out = np.full((sims.shape[0], int(owners.max()) + 1), -2.0, dtype=np.float32)
+    for column, domain in enumerate(owners):
+        np.maximum(out[:, domain], sims[:, column], out=out[:, domain])
+    return out
 
 
 def assign(
-    vectors, centroids: np.ndarray, allowed: np.ndarray | None = None
+    vectors,
+    centroids: np.ndarray,
+    allowed: np.ndarray | None = None,
+    owners: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Nearest centroid by cosine: (domain index, score = cosine, margin to the runner-up).
 
     `allowed` (n, K) bool restricts each row to some domains (domains per language);
     a runner-up that is not allowed does not count. Ties go to the lower index, so
-    assignment is deterministic.
+    assignment is deterministic. `owners`: as for `similarities` (nearest prototype).
     """
-    sims = similarities(vectors, centroids)
+    sims = similarities(vectors, centroids, owners)
     if allowed is not None:
         sims = np.where(allowed, sims, np.float32(-2.0))  # below any cosine
         best, score, margin = assign_scores(sims)

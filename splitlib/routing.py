@@ -45,6 +45,7 @@ class Router:
     # "embedding" only in runs written before 2026-11-29, whose centroids are MiniLM vectors
     features: str = "tfidf"
     groups: list[str] | None = None  # each domain's language group (domains.by_language)
+    owners: np.ndarray | None = None  # each centroid's domain, when several per domain
 
     @classmethod
     def load(cls, run_root: str) -> Router:
@@ -56,6 +57,7 @@ class Router:
             return read_artefact(root, manifest, f"domains/{name}")
 
         info = json.loads(verified("router.json"))
+        owners = info.get("prototype_domains")  # absent in runs written before 2026-11-30
         return cls(
             domains=list(info["names"]),
             centroids=_load_npy(verified("centroids.npy")),
@@ -64,6 +66,7 @@ class Router:
             seed=int(info["seed"]),
             features=info.get("features", "tfidf"),
             groups=info.get("language_groups"),
+            owners=None if owners is None else np.asarray(owners, dtype=np.int32),
         )
 
     def scores(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -79,7 +82,8 @@ class Router:
             return assign(embed(texts), self.centroids, allowed)
         _, unigrams = hashed_ngrams(texts, len(self.idf), with_unigrams=True)
         proj = projection(len(self.idf), self.dims, self.seed) if self.dims else None
-        return assign(domain_vectors(unigrams, self.idf, proj), self.centroids, allowed)
+        vectors = domain_vectors(unigrams, self.idf, proj)
+        return assign(vectors, self.centroids, allowed, self.owners)
 
     def route(self, texts: list[str]) -> list[str]:
         """The domain name of every text."""

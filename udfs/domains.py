@@ -34,13 +34,15 @@ def assigner(
     centroids: np.ndarray,
     label_index: dict[str, int] | None,
     domain_groups: list[str] | None = None,
+    owners: np.ndarray | None = None,
 ):
     """mapInArrow: append domain index, score, margin and the hold-out draw u_valid.
 
     With labels the domain is the label's index and score/margin still come from the
     centroids, so ambiguity and routing mean the same thing in both modes. With
     `domain_groups` (the language group of each domain) a document only goes to the
-    domains of its own language.
+    domains of its own language. `owners`: the domain of each centroid when they are
+    several prototypes per domain.
     """
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -50,11 +52,11 @@ def assigner(
             if domain_groups is not None:
                 languages = batch.column("language").to_pylist()
                 allowed = allowed_domains(languages, domain_groups)
-            best, score, margin = assign(v, centroids, allowed)
+            best, score, margin = assign(v, centroids, allowed, owners)
             if label_index is not None:
                 labels = batch.column("label").to_pylist()
                 best = np.array([label_index[x] for x in labels], dtype=np.int32)
-                sims = similarities(v, centroids)
+                sims = similarities(v, centroids, owners)
                 score = sims[np.arange(len(best)), best]
                 others = sims.copy()
                 others[np.arange(len(best)), best] = -np.inf

@@ -197,6 +197,70 @@ def test_auto_embeds_a_capped_draw_and_refines_centroids_over_the_sample(bundled
     assert np.array_equal(embedded_rows(500, 600, 1), np.arange(500))  # all when under the cap
 
 
+def test_a_domain_of_several_prototypes_scores_by_its_nearest_one():
+    """With owners, a document's score for a domain is its cosine to the nearest of the
+    domain's prototypes, and it goes to the domain of its nearest prototype."""
+    from splitlib.domains import similarities
+
+    v = np.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]], dtype=np.float32)
+    protos = np.array([[1.0, 0.0], [0.0, 1.0], [0.8, 0.6]], dtype=np.float32)
+    owners = np.array([0, 0, 1])
+    np.testing.assert_allclose(
+        similarities(v, protos, owners), [[1.0, 0.8], [1.0, 0.6], [0.8, 0.96]], atol=1e-6
+    )
+    best, score, margin = assign(v, protos, owners=owners)
+    assert best.tolist() == [0, 0, 1]
+    np.testing.assert_allclose(score, [1.0, 1.0, 0.96], atol=1e-6)
+    np.testing.assert_allclose(margin, [0.2, 0.4, 0.16], atol=1e-6)
+    # one prototype per domain in order: the same as plain centroids
+    assert np.array_equal(similarities(v, protos, np.arange(3)), similarities(v, protos))
+
+
+def test_embedding_domains_get_prototypes_fitted_within_each_domain(bundled_vectors):
+    """domains.prototypes = 2: an embedding domain holding more than 1/K of the embedded rows
+    (and at least 40) gets two prototypes, fitted by spherical k-means on its embedded rows, the
+    others one; each is then moved once to the unit mean of the sampled rows nearest to it.
+    The choice between the fits is unchanged."""
+    from splitlib.discovery import (
+        PROTOTYPE_RESTARTS,
+        discover_auto,
+        embedded_rows,
+        label_centroids,
+    )
+
+    _, x = bundled_vectors
+    rows = x[:2000]
+    dense = _dense_stand_in(rows)
+
+    def auto(prototypes):
+        return discover_auto(rows, lambda i: dense[i], 5, 1, 3, 4, 40, 600, 1.0, False, prototypes)
+
+    fit, choice = auto(2)
+    single, single_choice = auto(1)
+    assert single.prototypes is None and single.assignment_rows()[1] is None
+    assert choice == single_choice and np.array_equal(fit.centroids, single.centroids)
+    idx = embedded_rows(2000, 600, 1)
+    sizes = np.bincount(fit.labels, minlength=5)
+    counts = np.bincount(fit.owners, minlength=5)
+    assert counts.tolist() == [2 if n * 5 > 600 and n >= 40 else 1 for n in sizes]
+    assert sorted(counts.tolist()) == [1, 1, 1, 2, 2]  # both kinds occur here
+    assert np.array_equal(fit.owners, np.sort(fit.owners))  # grouped by domain, in order
+    fitted = []
+    for d in range(5):
+        own = rows[idx[fit.labels == d]]
+        if counts[d] == 1:
+            fitted.append(label_centroids(own, np.zeros(own.shape[0], np.int64), 1))
+        else:
+            fitted.append(best_of(own, 2, 1, PROTOTYPE_RESTARTS, 40).centroids)
+    fitted = np.concatenate(fitted)
+    nearest = np.asarray(rows @ fitted.T).argmax(axis=1)
+    np.testing.assert_allclose(
+        fit.prototypes, label_centroids(rows, nearest, len(fitted)), atol=1e-6
+    )
+    protos, owners = fit.assignment_rows()
+    assert protos is fit.prototypes and owners is fit.owners
+
+
 def test_auto_measures_stability_and_the_k_scan_on_the_fit_it_keeps_only(bundled_vectors):
     """Both fits run, but the seed + 1 refit and the K-2..K+2 objectives (most of the time)
     are spent on the kept fit alone, in its own space: the same numbers as a fit alone."""

@@ -155,15 +155,17 @@ def test_auto_fits_both_and_records_which_it_kept(spark, tmp_path, capfd, monkey
     monkeypatch.setattr(embedding, "_model", None)  # loaded here, not by an earlier test
     from jobs.pipeline import run_split
     from splitlib.config import build
+    from splitlib.routing import Router
 
-    records = subset(25, ("kjv-bible", "python-docs", "wikibooks-recipes"))
+    # 50 verses: enough embedded documents (40) for the Bible's domain to get two prototypes
+    records = subset(50, ("kjv-bible",)) + subset(25, ("python-docs", "wikibooks-recipes"))
     corpus = write_jsonl(tmp_path / "c.jsonl", records)
     root = str(tmp_path / "run")
     overrides = [f"input.path={corpus}", f"out={root}", "domains.k=3", "features.vocab_size=512"]
     m = run_split(build(overrides=overrides), spark=spark)  # the default: auto
     assert m["config"]["domains"]["features"] == "auto"
     choice = m["domain_fit"]["choice"]
-    assert choice["embedded_docs"] == m["domain_fit"]["sample_docs"] == 75  # under the cap
+    assert choice["embedded_docs"] == m["domain_fit"]["sample_docs"] == 100  # under the cap
     loss = 1 - (choice["one_domain_objective"] - choice["embedding_objective"]) / (
         choice["one_domain_objective"] - choice["tfidf_objective"]
     )
@@ -176,8 +178,19 @@ def test_auto_fits_both_and_records_which_it_kept(spark, tmp_path, capfd, monkey
     # the kept fit's objective by its own name (squared distances for the embedding fit)
     assert f"fits, objectives ({m['domain_fit']['objective']}) from " in report
     log = capfd.readouterr().err
-    assert "[split] embedding 75 sampled documents with MiniLM on the driver\n" in log
-    assert re.search(r"\[split\] embedded 75 documents in \d+\.\d s\n", log)
+    assert "[split] embedding 100 sampled documents with MiniLM on the driver\n" in log
+    assert re.search(r"\[split\] embedded 100 documents in \d+\.\d s\n", log)
     assert f"[split] {choice['line']}\n" in log and "Loading weights" not in log
     docs = _read(root, "docs/*.parquet").to_pandas()
     assert docs.groupby("domain").source.nunique().max() == 1
+    # the embedding domains were kept: the Bible's has two prototypes, the others one, and
+    # prompts route by the nearest prototype exactly as the job assigned the documents
+    assert choice["chosen"] == "embedding"
+    bible = docs[docs.source == "kjv-bible"].domain.iloc[0]
+    names = [d["name"] for d in m["domains"]]
+    counts = dict(zip(names, m["domain_fit"]["prototypes"], strict=True))
+    assert counts[bible] == 2 and sorted(counts.values()) == [1, 1, 2]
+    router = Router.load(root)
+    assert router.centroids.shape == (4, 65536) and sorted(router.owners.tolist()) == [0, 1, 1, 2]
+    texts = {r["id"]: r["text"] for r in records}
+    assert router.route([texts[i] for i in docs.id]) == docs.domain.tolist()
