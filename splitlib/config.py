@@ -66,9 +66,10 @@ class DomainConfig:
     embed_docs: int = 3000
     embedding_restarts: int = 100  # Euclidean fits on the embeddings (384 dims: cheap)
     max_tfidf_loss: float = 0.10
-    # embedding domains are assigned in tf-idf space by the nearest of up to this many
-    # prototypes per domain (1: each domain's mean alone)
-    prototypes: int = 2
+    # > 1: an embedding domain holding more than 1/K of the embedded documents is assigned by
+    # the nearest of this many tf-idf prototypes, not by its mean alone (RESULTS.md, round 12:
+    # higher on 9 of 12 read corpora, far lower on the fresh one it was tested on)
+    prototypes: int = 1
     dims: int = 0  # 0: sparse tf-idf over the hashed buckets; > 0: project to this many
     max_iter: int = 40
     restarts: int = 10  # k-means fits from different starts; the lowest objective is kept

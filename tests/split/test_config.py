@@ -40,6 +40,7 @@ def test_toml_and_yaml_files_then_overrides(tmp_path):
         ("domains.k=1", "at least 2 domains"),
         ("novalue", "--set takes key=value"),
         ("spark.storage_level=RAM", "spark.storage_level must be"),
+        ("domains.prototypes=0", "domains.prototypes must be at least 1"),
     ],
 )
 def test_bad_values_are_user_errors(override, message):
