@@ -224,7 +224,7 @@ def domain_prototypes(
     vectors,
     embedded: np.ndarray,
     labels: np.ndarray,
-    k: int,
+    centroids: np.ndarray,
     per_domain: int,
     seed: int,
     max_iter: int,
@@ -235,22 +235,29 @@ def domain_prototypes(
     subjects (a manual's chapters): its documents drift to a smaller source that shares
     their words. A domain holding more than its even share (1/K) of the embedded rows gets
     `per_domain` prototypes, by spherical k-means within its embedded rows; the others keep
-    one mean, since a second prototype there mostly gives the embeddings' strays (another
-    source's documents they put in it) a centre of their own. One mean step over every
-    sampled row then steadies them, as for the centroids.
+    one mean. A prototype is dropped when most of its rows go to another domain by the
+    domains' `centroids` (one mean each): those are the embeddings' strays, another source's
+    documents, and would otherwise get a centre of their own. One mean step over every
+    sampled row then steadies the prototypes, as for the centroids.
     """
-    prototypes, owners = [], []
+    k = len(centroids)
+    _, by_centroid = partition_objective(vectors[embedded], centroids)
     sizes = np.bincount(labels, minlength=k)
+    prototypes, owners = [], []
     for domain in range(k):
-        rows = embedded[labels == domain]
+        mine = labels == domain
+        rows = embedded[mine]
         m = per_domain if sizes[domain] * k > len(labels) else 1
         m = max(1, min(m, len(rows) // MIN_PROTOTYPE_DOCS))
         if m == 1:
             prototypes.append(label_centroids(vectors[rows], np.zeros(len(rows), np.int64), 1))
-        else:
-            fit = best_of(vectors[rows], m, seed, PROTOTYPE_RESTARTS, max_iter)
-            prototypes.append(fit.centroids)
-        owners += [domain] * m
+            owners.append(domain)
+            continue
+        fit = best_of(vectors[rows], m, seed, PROTOTYPE_RESTARTS, max_iter)
+        stays = by_centroid[mine] == domain
+        kept = [j for j in range(m) if stays[fit.labels == j].mean() >= 0.5] or list(range(m))
+        prototypes.append(fit.centroids[kept])
+        owners += [domain] * len(kept)
     fitted = np.concatenate(prototypes).astype(np.float32)
     _, nearest = partition_objective(vectors, fitted)
     steadied = label_centroids(vectors, nearest, len(fitted))
@@ -309,7 +316,7 @@ def discover_embedding_domains(
     fit.centroids = refined_centroids(vectors, fit.centroids)
     if prototypes > 1:
         fit.prototypes, fit.owners = domain_prototypes(
-            vectors, idx, fit.labels, k, prototypes, seed, max_iter
+            vectors, idx, fit.labels, fit.centroids, prototypes, seed, max_iter
         )
     return fit, embedded
 

@@ -218,9 +218,10 @@ def test_a_domain_of_several_prototypes_scores_by_its_nearest_one():
 
 def test_embedding_domains_get_prototypes_fitted_within_each_domain(bundled_vectors):
     """domains.prototypes = 2: an embedding domain holding more than 1/K of the embedded rows
-    (and at least 40) gets two prototypes, fitted by spherical k-means on its embedded rows, the
-    others one; each is then moved once to the unit mean of the sampled rows nearest to it.
-    The choice between the fits is unchanged."""
+    (and at least 40) gets two prototypes, fitted by spherical k-means on its embedded rows, less
+    any whose rows mostly go to another domain's centroid; the others one. Each is then moved
+    once to the unit mean of the sampled rows nearest to it. The choice between the fits is
+    unchanged."""
     from splitlib.discovery import (
         PROTOTYPE_RESTARTS,
         discover_auto,
@@ -241,17 +242,23 @@ def test_embedding_domains_get_prototypes_fitted_within_each_domain(bundled_vect
     assert choice == single_choice and np.array_equal(fit.centroids, single.centroids)
     idx = embedded_rows(2000, 600, 1)
     sizes = np.bincount(fit.labels, minlength=5)
-    counts = np.bincount(fit.owners, minlength=5)
-    assert counts.tolist() == [2 if n * 5 > 600 and n >= 40 else 1 for n in sizes]
-    assert sorted(counts.tolist()) == [1, 1, 1, 2, 2]  # both kinds occur here
-    assert np.array_equal(fit.owners, np.sort(fit.owners))  # grouped by domain, in order
-    fitted = []
+    by_centroid = np.asarray(rows[idx] @ fit.centroids.T).argmax(axis=1)
+    fitted, owners = [], []
     for d in range(5):
         own = rows[idx[fit.labels == d]]
-        if counts[d] == 1:
+        if sizes[d] * 5 <= 600 or sizes[d] < 40:
             fitted.append(label_centroids(own, np.zeros(own.shape[0], np.int64), 1))
-        else:
-            fitted.append(best_of(own, 2, 1, PROTOTYPE_RESTARTS, 40).centroids)
+            owners.append(d)
+            continue
+        sub = best_of(own, 2, 1, PROTOTYPE_RESTARTS, 40)
+        stays = by_centroid[fit.labels == d] == d
+        kept = [j for j in (0, 1) if stays[sub.labels == j].mean() >= 0.5] or [0, 1]
+        fitted.append(sub.centroids[kept])
+        owners += [d] * len(kept)
+    assert fit.owners.tolist() == owners
+    # both outcomes occur here: two domains are large, one keeps two prototypes, one drops one
+    assert int((sizes * 5 > 600).sum()) == 2
+    assert sorted(np.bincount(fit.owners).tolist()) == [1, 1, 1, 1, 2]
     fitted = np.concatenate(fitted)
     nearest = np.asarray(rows @ fitted.T).argmax(axis=1)
     np.testing.assert_allclose(
@@ -259,6 +266,41 @@ def test_embedding_domains_get_prototypes_fitted_within_each_domain(bundled_vect
     )
     protos, owners = fit.assignment_rows()
     assert protos is fit.prototypes and owners is fit.owners
+
+
+def test_a_prototype_of_another_domains_documents_is_dropped():
+    """A large embedding domain whose embedded rows are half its own (near e1) and half strays
+    that lie on another domain (near e2, where that domain's centroid is): of its two
+    prototypes the strays' one is dropped, and after the mean step the strays go to the other
+    domain, as with one centroid per domain."""
+    from splitlib.discovery import domain_prototypes, label_centroids
+
+    rng = np.random.default_rng(0)
+
+    def near(axis: int, n: int) -> np.ndarray:
+        rows = np.eye(3)[axis] + 0.05 * rng.standard_normal((n, 3))
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+    vectors = np.concatenate([near(0, 30), near(1, 30), near(1, 20)]).astype(np.float32)
+    labels = np.array([0] * 60 + [1] * 20)  # the embeddings put the 30 strays in domain 0
+    centroids = label_centroids(vectors, labels, 2)
+    protos, owners = domain_prototypes(vectors, np.arange(80), labels, centroids, 2, 0, 40)
+    assert owners.tolist() == [0, 1]
+    expected = label_centroids(vectors, np.array([0] * 30 + [1] * 50), 2)
+    np.testing.assert_allclose(protos, expected, atol=1e-6)
+    assert assign(vectors, protos, owners=owners)[0].tolist() == [0] * 30 + [1] * 50
+    # without the strays (domain 0 is then its 30 rows only) no prototype is dropped
+    kept = np.r_[0:30, 60:80]
+    protos, owners = domain_prototypes(
+        vectors[kept],
+        np.arange(50),
+        labels[kept],
+        label_centroids(vectors[kept], labels[kept], 2),
+        2,
+        0,
+        40,
+    )
+    assert owners.tolist() == [0, 1]  # domain 0 holds 30 of 50 > 1/2, but 30 // 20 = 1 prototype
 
 
 def test_auto_measures_stability_and_the_k_scan_on_the_fit_it_keeps_only(bundled_vectors):
