@@ -66,10 +66,10 @@ class DomainConfig:
     embed_docs: int = 3000
     embedding_restarts: int = 100  # Euclidean fits on the embeddings (384 dims: cheap)
     max_tfidf_loss: float = 0.10
-    # > 1: an embedding domain holding more than 1/K of the embedded documents is assigned by
-    # the nearest of this many tf-idf prototypes, not by its mean alone (RESULTS.md, round 12:
-    # higher on 9 of 12 read corpora, far lower on the fresh one it was tested on)
-    prototypes: int = 1
+    # > 1: an embedding domain holding more than 1/K of the embedded documents gets up to this
+    # many tf-idf prototypes, less those the embeddings' strays would own; documents go to the
+    # domain of the nearest (RESULTS.md, rounds 12-13); 1: each domain's mean alone
+    prototypes: int = 2
     dims: int = 0  # 0: sparse tf-idf over the hashed buckets; > 0: project to this many
     max_iter: int = 40
     restarts: int = 10  # k-means fits from different starts; the lowest objective is kept

@@ -162,7 +162,6 @@ def test_auto_fits_both_and_records_which_it_kept(spark, tmp_path, capfd, monkey
     corpus = write_jsonl(tmp_path / "c.jsonl", records)
     root = str(tmp_path / "run")
     overrides = [f"input.path={corpus}", f"out={root}", "domains.k=3", "features.vocab_size=512"]
-    overrides.append("domains.prototypes=2")  # an option, not the default: tested end to end here
     m = run_split(build(overrides=overrides), spark=spark)  # the default: auto
     assert m["config"]["domains"]["features"] == "auto"
     choice = m["domain_fit"]["choice"]
@@ -184,7 +183,7 @@ def test_auto_fits_both_and_records_which_it_kept(spark, tmp_path, capfd, monkey
     assert f"[split] {choice['line']}\n" in log and "Loading weights" not in log
     docs = _read(root, "docs/*.parquet").to_pandas()
     assert docs.groupby("domain").source.nunique().max() == 1
-    # the embedding domains were kept: with domains.prototypes=2 the Bible's has two prototypes,
+    # the embedding domains were kept: the Bible's has two prototypes (domains.prototypes = 2),
     # the others one, and prompts route by the nearest prototype as the job assigned documents
     assert choice["chosen"] == "embedding"
     bible = docs[docs.source == "kjv-bible"].domain.iloc[0]
