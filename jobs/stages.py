@@ -496,9 +496,10 @@ def fit_summary(cfg: SplitConfig, result, n_sample: int, features: str = "tfidf"
         )
         if result.owners is not None:
             method += (
-                f" to the domain of its nearest prototype (up to {cfg.domains.prototypes} "
-                "per domain: spherical k-means within the domain's embedded documents, then "
-                "one mean step over the whole sample)"
+                f" to the domain of its nearest prototype (up to {cfg.domains.prototypes} for "
+                "a domain holding more than 1/K of the embedded documents: spherical k-means "
+                "within them, less a prototype whose documents mostly go to another domain's "
+                "mean; then one mean step over the whole sample)"
             )
         objective = "sum over embedded documents of the squared distance to their mean embedding"
         restarts = cfg.domains.embedding_restarts

@@ -307,7 +307,8 @@ def discover_embedding_domains(
 ) -> tuple[DomainFit, np.ndarray]:
     """Euclidean k-means on the embeddings of at most `embed_docs` sampled rows; centroids in
     `vectors`' (tf-idf) space, refined over the whole sample, and with `prototypes` > 1 up to
-    that many prototypes per domain to assign documents with. (fit, the embedded rows)."""
+    that many prototypes for the large domains to assign documents with (`domain_prototypes`).
+    (fit, the embedded rows)."""
     idx = embedded_rows(vectors.shape[0], embed_docs, seed)
     embedded = embed_rows(idx)
     fit = discover_domains(
