@@ -66,7 +66,9 @@ def subset(per_source: int, sources: tuple[str, ...] | None = None) -> list[dict
 def tool_venv(venv: Path, requirements: list[str], key: str) -> Path:
     """The bin/ of a virtual environment of its own for a tool whose dependencies clash with
     splitlib's (Airflow, checkov), built once per `key` (the requirements' text). uv, which
-    `make setup` installs, builds it in seconds where pip takes minutes; pip when uv is absent."""
+    `make setup` installs, builds it in seconds where pip takes minutes; pip when uv is absent.
+    uv runs without its cache: it keeps every build of an sdist such as pyspark-client there,
+    about 1 GB a run, and repeated runs on one machine filled its disk."""
     stamp = venv / ".installed"
     if stamp.exists() and stamp.read_text() == key:
         return venv / "bin"
@@ -79,7 +81,8 @@ def tool_venv(venv: Path, requirements: list[str], key: str) -> Path:
         subprocess.run([base, "-m", "venv", "--without-pip", str(venv)], check=True)
         python = str(venv / "bin" / "python")
         subprocess.run(
-            [str(uv), "pip", "install", "-q", "--python", python, *requirements], check=True
+            [str(uv), "pip", "install", "-q", "--no-cache", "--python", python, *requirements],
+            check=True,
         )
     else:
         subprocess.run([base, "-m", "venv", str(venv)], check=True)
