@@ -439,17 +439,30 @@ def embedder(texts: list[str], progress=None):
     return embed_rows
 
 
+# below this NMI the line says the two fits' domains differ (as min_stability does for seeds);
+# RESULTS.md, round 14: 0.54-0.80 on fourteen corpora of nineteen, 0.82-0.995 on five
+FEATURES_AGREE = 0.8
+
+
 def choice_line(choice) -> str:
     """One line for the log and the report: what auto kept, and why."""
     if choice.reason:
         return f"domains.features=auto kept the tf-idf domains: {choice.reason}."
     kept = "embedding" if choice.chosen == "embedding" else "tf-idf"
-    return (
+    line = (
         f"domains.features=auto kept the {kept} domains: the embedding domains lose "
         f"{100 * choice.tfidf_loss:.1f}% of the tf-idf fit's gain over one domain "
         f"(limit domains.max_tfidf_loss = {100 * choice.max_loss:.0f}%; "
         f"{choice.embedded_docs:,} documents embedded)."
     )
+    if choice.agreement == choice.agreement:  # NaN when no model was found
+        line += (
+            f" The tf-idf and the embedding domains agree at NMI {choice.agreement:.2f} on the "
+            "sample (1 = the same domains)."
+        )
+        if choice.agreement < FEATURES_AGREE:
+            line += " They differ: see README, tf-idf or embeddings, to judge which to keep."
+    return line
 
 
 def choice_summary(choice) -> dict:
@@ -466,6 +479,7 @@ def choice_summary(choice) -> dict:
         "one_domain_objective": num(choice.one_domain_objective),
         "tfidf_objective": num(choice.tfidf_objective),
         "embedding_objective": num(choice.embedding_objective),
+        "agreement": num(choice.agreement, 4),
         "reason": choice.reason or None,
         "line": choice_line(choice),
     }

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from splitlib.domains import domain_vectors, inverse_document_frequency, projection
+from splitlib.domains import assign, domain_vectors, inverse_document_frequency, projection
 from splitlib.kmeans import best_of, nmi
 from splitlib.ngrams import BatchNgrams
 
@@ -193,6 +193,9 @@ class FeatureChoice:
     tfidf_objective: float  # the tf-idf fit's
     embedding_objective: float  # the embedding domains', in the tf-idf space
     reason: str = ""
+    # NMI between the two fits' domains of the sample, each assigned as the job assigns: low
+    # means the domains depend on which features were kept, not only on the data
+    agreement: float = float("nan")
 
 
 def partition_objective(vectors, centroids: np.ndarray) -> tuple[float, np.ndarray]:
@@ -293,6 +296,16 @@ def choose_features(
     )
 
 
+def fits_agreement(vectors, first: DomainFit, second: DomainFit) -> float:
+    """NMI between the domains two fits give the sampled rows, each row assigned to its
+    nearest centroid, or to the domain of its nearest prototype, as the job assigns."""
+    labels = []
+    for fit in (first, second):
+        rows, owners = fit.assignment_rows()
+        labels.append(assign(vectors, rows, owners=owners)[0])
+    return nmi(labels[0], labels[1])
+
+
 def discover_embedding_domains(
     vectors,
     embed_rows: Callable[[np.ndarray], np.ndarray],
@@ -361,6 +374,7 @@ def discover_auto(
     choice = choose_features(
         vectors, tfidf_fit, embedding_fit.centroids, max_loss, embedded.shape[0]
     )
+    choice.agreement = fits_agreement(vectors, tfidf_fit, embedding_fit)
     if choice.chosen == "embedding":
         diagnose(
             embedding_fit, embedded, seed, embedding_restarts, max_iter, stability, euclidean=True

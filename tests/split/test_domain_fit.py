@@ -197,6 +197,42 @@ def test_auto_embeds_a_capped_draw_and_refines_centroids_over_the_sample(bundled
     assert np.array_equal(embedded_rows(500, 600, 1), np.arange(500))  # all when under the cap
 
 
+def test_auto_records_how_far_the_tfidf_and_embedding_domains_agree(bundled_vectors):
+    """choice.agreement is the NMI between the sample's domains under the two fits, each
+    assigned as the job assigns (nearest prototype for the embedding domains); 1 for a fit
+    against itself. The line states it, and below FEATURES_AGREE says the two differ."""
+    import dataclasses
+
+    from jobs.stages import FEATURES_AGREE, choice_line
+    from splitlib.discovery import discover_auto, fits_agreement
+
+    _, x = bundled_vectors
+    rows = x[:2000]
+    dense = _dense_stand_in(rows)
+    fit, choice = discover_auto(
+        rows, lambda idx: dense[idx], 5, 1, 3, 4, 40, 600, 1.0, stability=False, prototypes=2
+    )
+    assert choice.chosen == "embedding" and fit.owners is not None  # limit 1.0: kept
+    tfidf = discover_domains(rows, 5, 1, 3, stability=False, scan=0)
+    prototypes, owners = fit.assignment_rows()
+    expected = nmi(assign(rows, tfidf.centroids)[0], assign(rows, prototypes, owners=owners)[0])
+    assert choice.agreement == pytest.approx(expected, abs=1e-12)
+    assert 0.3 < choice.agreement < 0.99  # the stand-in embeddings give other domains
+    assert fits_agreement(rows, tfidf, tfidf) == pytest.approx(1.0, abs=1e-12)
+    assert fits_agreement(rows, fit, fit) == pytest.approx(1.0, abs=1e-12)
+    start = choice_line(dataclasses.replace(choice, agreement=float("nan")))
+    same = choice_line(dataclasses.replace(choice, agreement=FEATURES_AGREE))
+    assert same == start + (
+        f" The tf-idf and the embedding domains agree at NMI {FEATURES_AGREE:.2f} on the "
+        "sample (1 = the same domains)."
+    )
+    differ = choice_line(dataclasses.replace(choice, agreement=0.61))
+    assert differ == start + (
+        " The tf-idf and the embedding domains agree at NMI 0.61 on the sample (1 = the same "
+        "domains). They differ: see README, tf-idf or embeddings, to judge which to keep."
+    )
+
+
 def test_a_domain_of_several_prototypes_scores_by_its_nearest_one():
     """With owners, a document's score for a domain is its cosine to the nearest of the
     domain's prototypes, and it goes to the domain of its nearest prototype."""
@@ -222,6 +258,8 @@ def test_embedding_domains_get_prototypes_fitted_within_each_domain(bundled_vect
     any whose rows mostly go to another domain's centroid; the others one. Each is then moved
     once to the unit mean of the sampled rows nearest to it. The choice between the fits is
     unchanged."""
+    import dataclasses
+
     from splitlib.discovery import (
         PROTOTYPE_RESTARTS,
         discover_auto,
@@ -239,7 +277,11 @@ def test_embedding_domains_get_prototypes_fitted_within_each_domain(bundled_vect
     fit, choice = auto(2)
     single, single_choice = auto(1)
     assert single.prototypes is None and single.assignment_rows()[1] is None
-    assert choice == single_choice and np.array_equal(fit.centroids, single.centroids)
+    # the same choice on the same numbers; only the agreement, measured on the documents'
+    # domains (nearest prototype), moves
+    same = dataclasses.replace(single_choice, agreement=choice.agreement)
+    assert choice == same and choice.agreement != single_choice.agreement
+    assert np.array_equal(fit.centroids, single.centroids)
     idx = embedded_rows(2000, 600, 1)
     sizes = np.bincount(fit.labels, minlength=5)
     by_centroid = np.asarray(rows[idx] @ fit.centroids.T).argmax(axis=1)
@@ -456,6 +498,7 @@ def test_auto_without_the_model_keeps_tfidf_and_says_why(monkeypatch):
     record = json.loads(json.dumps(choice_summary(choice), allow_nan=False))  # strict JSON
     assert record["chosen"] == "tfidf" and record["tfidf_loss"] is None
     assert record["embedded_docs"] == 0 and record["reason"].startswith("the embedding model")
+    assert record["agreement"] is None  # no embedding fit to compare with
     line = choice_line(choice)
     assert line == (
         "domains.features=auto kept the tf-idf domains: the embedding model is not installed "

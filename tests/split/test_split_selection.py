@@ -173,6 +173,10 @@ def test_auto_fits_both_and_records_which_it_kept(spark, tmp_path, capfd, monkey
     assert choice["chosen"] == ("embedding" if choice["tfidf_loss"] <= 0.10 else "tfidf")
     assert m["domain_fit"]["features"] == choice["chosen"]
     assert choice["line"].startswith("domains.features=auto kept the ")
+    # both fits find these three sources, the tf-idf fit with a few documents astray (0.956)
+    assert 0.9 <= choice["agreement"] < 1.0
+    assert f"agree at NMI {choice['agreement']:.2f} on the sample" in choice["line"]
+    assert "They differ" not in choice["line"]
     report = (tmp_path / "run" / "report.html").read_text().replace("&#x27;", "'")
     assert choice["line"] in report
     # the kept fit's objective by its own name (squared distances for the embedding fit)
