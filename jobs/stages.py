@@ -73,6 +73,7 @@ class Domains:
     groups: list[str] | None = None  # each domain's language group (domains.by_language)
     # with several prototypes per domain, `centroids` holds them and `owners` their domains
     owners: np.ndarray | None = None
+    examples: list[list[dict]] = field(default_factory=list)  # per domain, `domain_examples`
 
 
 @dataclass
@@ -110,6 +111,7 @@ class StageResult:
     resample_cutoffs: np.ndarray | None = None
     domain_fit: dict | None = field(default=None)
     routing: dict | None = field(default=None)
+    examples: list[list[dict]] = field(default_factory=list)
 
 
 def run_stages(
@@ -140,6 +142,7 @@ def run_stages(
         resample_cutoffs=selection.resample_cutoffs,
         domain_fit=domains.fit,
         routing=routing,
+        examples=domains.examples,
     )
 
 
@@ -251,7 +254,7 @@ def domains_stage(
         sample = feats.filter(unit_col() < min(1.0, cfg.domains.sample_docs / n_kept))
     by_language = cfg.domains.by_language and not label_mode
     features = fit_features(cfg, label_mode, by_language)
-    columns = ["key", "text", "label", "uni_buckets", "uni_counts"]
+    columns = ["key", "id", "text", "label", "uni_buckets", "uni_counts"]
     columns += ["language"] if by_language else []
     sample = sample.select(*columns).repartition(1).sortWithinPartitions("key")
     sample = sample.persist(persist_level(cfg))
@@ -283,7 +286,12 @@ def domains_stage(
         k = len(groups)
     else:
         centroids, owners, fit = fit_sample(cfg, vectors, texts, k, features, progress)
-    counts = sample_word_counts(cfg, sample, idf, dims, centroids, label_index, k, groups, owners)
+    assigned = sample.mapInArrow(
+        assigner(idf, dims, cfg.seed, centroids, label_index, groups, owners),
+        with_columns(sample, ASSIGN_DDL),
+    )
+    counts = sample_word_counts(assigned, k)
+    examples = domain_examples(assigned, k, cfg.domains.examples)
     sample.unpersist()
     terms = top_terms(counts, cfg.domains.top_terms)
     names = unique_names(labels) if label_mode else domain_names(counts, k)
@@ -294,7 +302,18 @@ def domains_stage(
         detail += f"; best of {len(fit['objectives'])} fits, stability {fit['stability']}"
     progress.done(n_sample, "sampled docs", detail)
     return Domains(
-        k, names, label_mode, label_index, idf, centroids, dims, terms, fit, groups, owners
+        k,
+        names,
+        label_mode,
+        label_index,
+        idf,
+        centroids,
+        dims,
+        terms,
+        fit,
+        groups,
+        owners,
+        examples,
     )
 
 
@@ -535,22 +554,8 @@ def fit_summary(cfg: SplitConfig, result, n_sample: int, features: str = "tfidf"
     }
 
 
-def sample_word_counts(
-    cfg: SplitConfig,
-    sample: DataFrame,
-    idf,
-    dims,
-    centroids,
-    label_index,
-    k: int,
-    groups=None,
-    owners=None,
-) -> dict[int, dict[str, int]]:
+def sample_word_counts(assigned: DataFrame, k: int) -> dict[int, dict[str, int]]:
     """Word counts of each domain's sampled documents (words seen at least 3 times)."""
-    assigned = sample.mapInArrow(
-        assigner(idf, dims, cfg.seed, centroids, label_index, groups, owners),
-        with_columns(sample, ASSIGN_DDL),
-    )
     words = (
         assigned.select("text", "domain")
         .mapInArrow(word_counter(), WORDS_DDL)
@@ -563,6 +568,44 @@ def sample_word_counts(
     for r in words:
         counts[r.domain][r.word] = r["count"]
     return counts
+
+
+OPENING_CHARS = 160  # of an example's text, whitespace collapsed, cut at a word
+
+
+def domain_examples(assigned: DataFrame, k: int, per_domain: int) -> list[list[dict]]:
+    """Each domain's `per_domain` sampled documents nearest to it (highest score, ties by key):
+    id, score and opening, so that a reader sees what a domain holds, not only its words."""
+    if per_domain == 0:
+        return [[] for _ in range(k)]
+    rank = F.row_number().over(Window.partitionBy("domain").orderBy(F.desc("score"), "key"))
+    rows = (
+        assigned.withColumn("_rank", rank)
+        .filter(F.col("_rank") <= per_domain)
+        .select(
+            "domain",
+            "_rank",
+            "id",
+            "score",
+            F.substring("text", 1, 4 * OPENING_CHARS).alias("start"),
+        )
+        .collect()
+    )
+    examples: list[list[dict]] = [[] for _ in range(k)]
+    for r in sorted(rows, key=lambda r: (r.domain, r._rank)):
+        examples[r.domain].append(
+            {"id": r.id, "score": rounded(r.score, 4), "opening": opening(r.start)}
+        )
+    return examples
+
+
+def opening(text: str) -> str:
+    """The first OPENING_CHARS characters of a text on one line, cut at a word, '…' if cut."""
+    flat = " ".join(text.split())
+    if len(flat) <= OPENING_CHARS:
+        return flat
+    cut = flat[:OPENING_CHARS].rsplit(" ", 1)[0] or flat[:OPENING_CHARS]
+    return cut + " …"
 
 
 # --------------------------------------------------------------------------- statistics

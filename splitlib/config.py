@@ -81,6 +81,8 @@ class DomainConfig:
     min_language_share: float = 0.05
     ambiguous_margin: float = 0.05  # documents with margin below this count as ambiguous
     top_terms: int = 12
+    # sampled documents nearest each domain, their ids and openings in the manifest and report
+    examples: int = 3
 
 
 @dataclass
@@ -145,6 +147,7 @@ class SplitConfig:
                 "domains.dims must be 0 (no projection) or at least 8",
             ),
             (self.domains.restarts >= 1, "domains.restarts must be at least 1"),
+            (self.domains.examples >= 0, "domains.examples must be 0 or more"),
             (
                 not self.domains.by_language or self.features.language_id,
                 "domains.by_language needs features.language_id=true",

@@ -83,6 +83,22 @@ def _table(rows: list[list], header: list[str]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
+def _examples_section(domains: list[dict]) -> list[str]:
+    """Each domain's sampled documents nearest to it: what the domain holds, in its own text."""
+    if not any(d.get("examples") for d in domains):
+        return []
+    rows = [
+        [d["name"], e["id"], f"{e['score']:.3f}", e["opening"]]
+        for d in domains
+        for e in d.get("examples", [])
+    ]
+    return [
+        "<h2>What each domain holds</h2>",
+        "<p>The sampled documents nearest to each domain (highest cosine), their openings.</p>",
+        _table(rows, ["domain", "document", "cosine", "opening"]),
+    ]
+
+
 def _fit_section(fit: dict | None, chosen_k: int) -> list[str]:
     """How the k-means domains were fitted: restarts, stability, and the objective around K."""
     if not fit:
@@ -236,6 +252,7 @@ def render(body: dict, hist: np.ndarray | None = None, hist_range=(-4.0, 4.0)) -
             ],
         ),
         _img(figs["sizes"], "domain sizes"),
+        *_examples_section(body["domains"]),
         *_languages_section(body),
         *_fit_section(body.get("domain_fit"), len(body["domains"])),
         *_routing_section(body.get("routing")),

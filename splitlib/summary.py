@@ -89,6 +89,7 @@ def manifest_body(
                 "js_to_mixture": rounded(div["js_to_mixture"][i]),
                 "entropy": rounded(div["entropy"][i]),
                 "top_terms": [w for w, _ in result.terms.get(i, [])],
+                "examples": result.examples[i] if getattr(result, "examples", None) else [],
                 "languages": language_mix(d.get("languages", {})),
             }
         )

@@ -41,6 +41,7 @@ def test_toml_and_yaml_files_then_overrides(tmp_path):
         ("novalue", "--set takes key=value"),
         ("spark.storage_level=RAM", "spark.storage_level must be"),
         ("domains.prototypes=0", "domains.prototypes must be at least 1"),
+        ("domains.examples=-1", "domains.examples must be 0 or more"),
     ],
 )
 def test_bad_values_are_user_errors(override, message):

@@ -55,6 +55,37 @@ def test_manifest_is_committed_and_counts_add_up(bundled_run):
     assert manifest["plan"] is None
 
 
+def test_each_domain_shows_its_nearest_sampled_documents(bundled_run):
+    """domains.examples = 3: each domain's three documents of highest score (ties by key);
+    the bundled corpus is sampled whole, so they are the top three of docs/. Each opening is
+    the text's start on one line, cut at a word; the report shows them."""
+    from helpers import bundled_records
+
+    from splitlib.text import doc_hashes
+
+    root, manifest = bundled_run
+    docs = _read(root, "docs/*.parquet").select(["id", "domain", "score"]).to_pandas()
+    docs["key"] = doc_hashes(docs.id.tolist(), manifest["config"]["seed"])  # the job's key
+    texts = {r["id"]: r["text"] for r in bundled_records()}
+    report = Path(root, "report.html").read_text()
+    assert "<h2>What each domain holds</h2>" in report
+    for d in manifest["domains"]:
+        own = docs[docs.domain == d["name"]].sort_values(["score", "key"], ascending=[False, True])
+        assert [e["id"] for e in d["examples"]] == own.id.head(3).tolist()
+        assert [e["score"] for e in d["examples"]] == pytest.approx(
+            own.score.head(3).tolist(), abs=1e-4
+        )
+        for e in d["examples"]:
+            flat = " ".join(texts[e["id"]].split())
+            if len(flat) <= 160:
+                assert e["opening"] == flat
+            else:
+                cut = e["opening"].removesuffix(" …")
+                assert e["opening"].endswith(" …") and len(cut) <= 160
+                assert flat.startswith(cut) and flat[len(cut)] == " "
+            assert f"<td>{e['id']}</td>" in report
+
+
 def test_every_shard_matches_its_checksum_and_counts(bundled_run):
     root, manifest = bundled_run
     for shard in manifest["shards"]:
