@@ -499,6 +499,9 @@ def choice_summary(choice) -> dict:
         "tfidf_objective": num(choice.tfidf_objective),
         "embedding_objective": num(choice.embedding_objective),
         "agreement": num(choice.agreement, 4),
+        "domain_agreement": None
+        if choice.domain_agreement is None
+        else [rounded(x, 4) for x in choice.domain_agreement],
         "reason": choice.reason or None,
         "line": choice_line(choice),
     }
@@ -550,6 +553,9 @@ def fit_summary(cfg: SplitConfig, result, n_sample: int, features: str = "tfidf"
         "stability": stability,
         "stability_seeds": [cfg.seed, cfg.seed + 1] if stability is not None else None,
         "stability_warning": warning,
+        "domain_stability": None
+        if result.domain_stability is None
+        else [rounded(x, 4) for x in result.domain_stability],
         "k_scan": {str(k2): rounded(v) for k2, v in result.k_scan.items()},
     }
 

@@ -5,7 +5,9 @@ driver and calls `discover_domains`; tests and benchmarks call the same function
 Besides the centroids it measures what a reader needs to trust them:
 - every restart's objective and which one was kept,
 - stability: NMI between the domains of this seed and of the next seed, on the
-  sample (low means the domains are an artefact of the seed, not of the data),
+  sample (low means the domains are an artefact of the seed, not of the data), and per
+  domain the Jaccard index of its documents with the next seed's closest domain (which
+  domains move with the seed),
 - the objective for K-2..K+2 (best of fewer fits), to see whether K sits where the objective stops
   dropping quickly.
 With `domains.features=embedding` the fit runs on the sample's sentence embeddings
@@ -30,7 +32,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from splitlib.domains import assign, domain_vectors, inverse_document_frequency, projection
-from splitlib.kmeans import best_of, nmi
+from splitlib.kmeans import best_of, matched_jaccard, nmi
 from splitlib.ngrams import BatchNgrams
 
 
@@ -43,6 +45,8 @@ class DomainFit:
     chosen: int  # index of the kept restart
     iterations: int
     stability: float | None  # NMI between this seed's and the next seed's domains
+    # per domain: Jaccard of its rows with the next seed's domain that shares most of them
+    domain_stability: list[float] | None = None
     k_scan: dict[int, float] = field(default_factory=dict)  # K' -> best objective
     seconds: float = 0.0
     # Embedding domains only: several tf-idf prototypes per domain (see domain_prototypes)
@@ -132,6 +136,7 @@ def diagnose(
     if stability:
         other = best_of(vectors, k, seed + 1, restarts, max_iter, euclidean)
         fit.stability = nmi(fit.labels, other.labels)
+        fit.domain_stability = matched_jaccard(fit.labels, other.labels, k).tolist()
     for k2 in range(max(2, k - scan), k + scan + 1):
         if k2 != k and k2 <= vectors.shape[0]:
             fit.k_scan[k2] = best_of(
@@ -196,6 +201,9 @@ class FeatureChoice:
     # NMI between the two fits' domains of the sample, each assigned as the job assigns: low
     # means the domains depend on which features were kept, not only on the data
     agreement: float = float("nan")
+    # per kept domain: Jaccard of its sampled documents with the other fit's domain that
+    # shares most of them (which domains both kinds of features find)
+    domain_agreement: list[float] | None = None
 
 
 def partition_objective(vectors, centroids: np.ndarray) -> tuple[float, np.ndarray]:
@@ -296,14 +304,16 @@ def choose_features(
     )
 
 
-def fits_agreement(vectors, first: DomainFit, second: DomainFit) -> float:
+def fits_agreement(vectors, first: DomainFit, second: DomainFit) -> tuple[float, np.ndarray]:
     """NMI between the domains two fits give the sampled rows, each row assigned to its
-    nearest centroid, or to the domain of its nearest prototype, as the job assigns."""
+    nearest centroid, or to the domain of its nearest prototype, as the job assigns; and for
+    each of `first`'s domains the Jaccard index with `second`'s closest domain."""
     labels = []
     for fit in (first, second):
         rows, owners = fit.assignment_rows()
         labels.append(assign(vectors, rows, owners=owners)[0])
-    return nmi(labels[0], labels[1])
+    k = len(first.centroids)
+    return nmi(labels[0], labels[1]), matched_jaccard(labels[0], labels[1], k)
 
 
 def discover_embedding_domains(
@@ -374,7 +384,11 @@ def discover_auto(
     choice = choose_features(
         vectors, tfidf_fit, embedding_fit.centroids, max_loss, embedded.shape[0]
     )
-    choice.agreement = fits_agreement(vectors, tfidf_fit, embedding_fit)
+    kept, other = (embedding_fit, tfidf_fit)
+    if choice.chosen == "tfidf":
+        kept, other = other, kept
+    choice.agreement, per_domain = fits_agreement(vectors, kept, other)
+    choice.domain_agreement = per_domain.tolist()
     if choice.chosen == "embedding":
         diagnose(
             embedding_fit, embedded, seed, embedding_restarts, max_iter, stability, euclidean=True

@@ -211,3 +211,15 @@ def nmi(a, b) -> float:
     if ha + hb == 0:
         return 1.0
     return 2.0 * mi / (ha + hb)
+
+
+def matched_jaccard(labels, other, k: int) -> np.ndarray:
+    """For each domain 0..K-1 of `labels`: the Jaccard index of its rows with the rows of
+    the domain of `other` it shares most with (1 = the same documents; an empty domain 0)."""
+    labels, other = np.asarray(labels), np.asarray(other)
+    k_other = int(other.max()) + 1 if len(other) else 1
+    joint = np.zeros((k, k_other))
+    np.add.at(joint, (labels, other), 1)
+    union = joint.sum(1, keepdims=True) + joint.sum(0, keepdims=True) - joint
+    jaccard = np.divide(joint, union, out=np.zeros_like(joint), where=union > 0)
+    return jaccard.max(axis=1)

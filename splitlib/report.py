@@ -121,11 +121,19 @@ def _fit_section(fit: dict | None, chosen_k: int) -> list[str]:
     ]
     if fit.get("choice"):  # domains.features=auto: which fit it kept, and on what numbers
         parts.append(f"<p>{html.escape(fit['choice']['line'])}</p>")
+        if fit["choice"].get("domain_agreement"):
+            parts.append(
+                "<p>A domain's 'features agree', in the Domains table, is the Jaccard index of "
+                "its sampled documents with the closest domain of the fit auto did not keep "
+                "(1 = both kinds of features find it).</p>"
+            )
     if fit.get("stability") is not None:
         a, b = fit["stability_seeds"]
         parts.append(
             f"<p>Stability: NMI {fit['stability']:.3f} between the domains of seeds {a} and {b} "
-            "on the sample (1 = the same domains, whatever the seed).</p>"
+            "on the sample (1 = the same domains, whatever the seed). A domain's own "
+            "stability, in the Domains table, is the Jaccard index of its sampled documents "
+            f"with the seed {b} domain that shares most of them.</p>"
         )
     if fit.get("stability_warning"):
         parts.append(
@@ -203,6 +211,8 @@ def render(body: dict, hist: np.ndarray | None = None, hist_range=(-4.0, 4.0)) -
             f"{d['js_to_mixture']:.3f}",
             f"{d['entropy']:.2f}",
             f"{100 * d['ambiguous_share']:.1f}%",
+            "–" if d.get("stability") is None else f"{d['stability']:.2f}",
+            "–" if d.get("agreement") is None else f"{d['agreement']:.2f}",
             ", ".join(d["top_terms"][:8]),
         ]
         for d in body["domains"]
@@ -248,6 +258,8 @@ def render(body: dict, hist: np.ndarray | None = None, hist_range=(-4.0, 4.0)) -
                 "JS(d,mix)",
                 "entropy",
                 "ambiguous",
+                "stable",
+                "features agree",
                 "top terms",
             ],
         ),

@@ -52,6 +52,27 @@ def language_totals(per_domain: list[dict]) -> dict[str, dict[str, int]]:
     return language_mix(total)
 
 
+def domain_stabilities(fit: dict | None, k: int) -> list[float | None]:
+    """Each domain's stability (Jaccard with the next seed's closest domain), in domain
+    order; None with given labels or with domains.stability off. Per language, the groups'
+    domains follow one another as their centroids do."""
+    if not fit:
+        return [None] * k
+    if "by_language" in fit:
+        out: list[float | None] = []
+        for group in fit["by_language"].values():
+            out += group.get("domain_stability") or [None] * group["k"]
+        return out
+    return fit.get("domain_stability") or [None] * k
+
+
+def domain_agreements(fit: dict | None, k: int) -> list[float | None]:
+    """Each kept domain's Jaccard with the closest domain of the fit auto did not keep; None
+    unless domains.features=auto fitted both."""
+    choice = (fit or {}).get("choice") or {}
+    return choice.get("domain_agreement") or [None] * k
+
+
 def manifest_body(
     *,
     config: dict,
@@ -66,6 +87,9 @@ def manifest_body(
     div = result.divergences
     sets = set_totals(shards)
     domains = []
+    fit = getattr(result, "domain_fit", None)
+    stabilities = domain_stabilities(fit, len(result.names))
+    agreements = domain_agreements(fit, len(result.names))
     for i, name in enumerate(result.names):
         d = result.per_domain[i]
         domains.append(
@@ -89,6 +113,8 @@ def manifest_body(
                 "js_to_mixture": rounded(div["js_to_mixture"][i]),
                 "entropy": rounded(div["entropy"][i]),
                 "top_terms": [w for w, _ in result.terms.get(i, [])],
+                "stability": stabilities[i],
+                "agreement": agreements[i],
                 "examples": result.examples[i] if getattr(result, "examples", None) else [],
                 "languages": language_mix(d.get("languages", {})),
             }

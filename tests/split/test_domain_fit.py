@@ -13,7 +13,7 @@ from helpers import bundled_records
 from splitlib.config import build
 from splitlib.discovery import DomainFit, discover_domains, sample_idf, tfidf_rows
 from splitlib.domains import assign
-from splitlib.kmeans import best_of, lloyd, nmi
+from splitlib.kmeans import best_of, lloyd, matched_jaccard, nmi
 from splitlib.ngrams import hashed_ngrams
 from splitlib.text import doc_hashes
 
@@ -50,6 +50,12 @@ def test_three_seeds_each_recover_the_sources(bundled_run, bundled_vectors):
             assert nmi(assigned, job_domains) == pytest.approx(
                 manifest["domain_fit"]["stability"], abs=0.01
             )
+            # and so does each domain's own: its documents against seed 1's closest domain
+            index = {d["name"]: d["index"] for d in manifest["domains"]}
+            own = matched_jaccard([index[d] for d in job_domains], assigned, 7)
+            recorded = [d["stability"] for d in manifest["domains"]]
+            assert recorded == manifest["domain_fit"]["domain_stability"]
+            assert recorded == pytest.approx(own.tolist(), abs=0.01)
 
 
 @pytest.mark.slow
@@ -215,11 +221,23 @@ def test_auto_records_how_far_the_tfidf_and_embedding_domains_agree(bundled_vect
     assert choice.chosen == "embedding" and fit.owners is not None  # limit 1.0: kept
     tfidf = discover_domains(rows, 5, 1, 3, stability=False, scan=0)
     prototypes, owners = fit.assignment_rows()
-    expected = nmi(assign(rows, tfidf.centroids)[0], assign(rows, prototypes, owners=owners)[0])
-    assert choice.agreement == pytest.approx(expected, abs=1e-12)
+    by_tfidf = assign(rows, tfidf.centroids)[0]
+    kept = assign(rows, prototypes, owners=owners)[0]
+    assert choice.agreement == pytest.approx(nmi(by_tfidf, kept), abs=1e-12)
     assert 0.3 < choice.agreement < 0.99  # the stand-in embeddings give other domains
-    assert fits_agreement(rows, tfidf, tfidf) == pytest.approx(1.0, abs=1e-12)
-    assert fits_agreement(rows, fit, fit) == pytest.approx(1.0, abs=1e-12)
+    # per kept domain: the Jaccard index with the tf-idf domain that shares most documents
+    assert len(choice.domain_agreement) == 5
+    for domain, value in enumerate(choice.domain_agreement):
+        mine = kept == domain
+        best = max(
+            (mine & (by_tfidf == j)).sum() / (mine | (by_tfidf == j)).sum() for j in range(5)
+        )
+        assert value == pytest.approx(best, abs=1e-12), domain
+    assert min(choice.domain_agreement) < 0.9  # some domains are not the tf-idf ones
+    for same in (tfidf, fit):
+        agreement, per_domain = fits_agreement(rows, same, same)
+        assert agreement == pytest.approx(1.0, abs=1e-12)
+        assert per_domain.tolist() == [1.0] * 5
     start = choice_line(dataclasses.replace(choice, agreement=float("nan")))
     same = choice_line(dataclasses.replace(choice, agreement=FEATURES_AGREE))
     assert same == start + (
@@ -278,8 +296,10 @@ def test_embedding_domains_get_prototypes_fitted_within_each_domain(bundled_vect
     single, single_choice = auto(1)
     assert single.prototypes is None and single.assignment_rows()[1] is None
     # the same choice on the same numbers; only the agreement, measured on the documents'
-    # domains (nearest prototype), moves
-    same = dataclasses.replace(single_choice, agreement=choice.agreement)
+    # domains (nearest prototype), moves, and so does each domain's
+    same = dataclasses.replace(
+        single_choice, agreement=choice.agreement, domain_agreement=choice.domain_agreement
+    )
     assert choice == same and choice.agreement != single_choice.agreement
     assert np.array_equal(fit.centroids, single.centroids)
     idx = embedded_rows(2000, 600, 1)
@@ -374,6 +394,34 @@ def test_nmi_is_one_for_a_renaming_and_zero_for_independent_labels():
     a = np.repeat([0, 1, 2], 4)
     assert nmi(a, 2 - a) == pytest.approx(1.0)
     assert nmi(np.tile([0, 1], 6), np.repeat([0, 1], 6)) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_a_domains_stability_is_its_jaccard_with_the_closest_domain_of_the_other_seed():
+    # domain 0 = rows 0-3, kept whole by the other seed's domain 2 (1.0); domain 1 = rows 4-7,
+    # cut in two: other domain 0 = rows 4, 5, 8 shares 2 of the 5 rows in either (0.4);
+    # domain 2 = rows 8-9 shares one row with other domain 0 or 1 (1 of 4 in either: 0.25)
+    labels = np.array([0, 0, 0, 0, 1, 1, 1, 1, 2, 2])
+    other = np.array([2, 2, 2, 2, 0, 0, 1, 1, 0, 1])
+    assert matched_jaccard(labels, other, 3).tolist() == pytest.approx([1.0, 0.4, 0.25])
+    # a renaming is a perfect match; a domain with no row scores 0
+    assert matched_jaccard(labels, 2 - labels, 4).tolist() == [1.0, 1.0, 1.0, 0.0]
+
+
+def test_the_stability_of_each_domain_is_kept_in_domain_order():
+    from splitlib.summary import domain_stabilities
+
+    assert domain_stabilities(None, 3) == [None, None, None]
+    assert domain_stabilities({"domain_stability": [0.9, 0.4]}, 2) == [0.9, 0.4]
+    assert domain_stabilities({"domain_stability": None}, 2) == [None, None]
+    # per language, the groups' domains follow one another (a group of one domain has none)
+    per_language = {
+        "by_language": {
+            "en": {"k": 2, "domain_stability": [1.0, 0.7]},
+            "de": {"k": 1, "domain_stability": None},
+            "other": {"k": 2, "domain_stability": [0.5, 0.6]},
+        }
+    }
+    assert domain_stabilities(per_language, 5) == [1.0, 0.7, None, 0.5, 0.6]
 
 
 def test_a_low_stability_warns_in_one_line():

@@ -6,6 +6,7 @@ import glob
 import hashlib
 import json
 import os
+from html import escape as html_escape
 from pathlib import Path
 
 import numpy as np
@@ -208,6 +209,12 @@ def test_report_and_domain_files_are_written(bundled_run):
     html = Path(root, "report.html").read_text(encoding="utf-8")
     for d in manifest["domains"]:
         assert d["name"] in html
+        # the Domains table's row: ..., ambiguous share, its stability, the features'
+        # agreement (none: this run fits tf-idf only), its top terms
+        top = html_escape(d["top_terms"][0])
+        stable = f"%</td><td>{d['stability']:.2f}</td><td>–</td><td>{top}"
+        assert f"<tr><td>{d['name']}</td>" in html and stable in html, d["name"]
+    assert "<th>stable</th><th>features agree</th>" in html
     assert html.count("data:image/png;base64,") >= 3
     info = json.loads(Path(root, "domains", "router.json").read_text())
     assert info["names"] == [d["name"] for d in manifest["domains"]]

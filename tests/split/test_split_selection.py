@@ -177,7 +177,18 @@ def test_auto_fits_both_and_records_which_it_kept(spark, tmp_path, capfd, monkey
     assert 0.9 <= choice["agreement"] < 1.0
     assert f"agree at NMI {choice['agreement']:.2f} on the sample" in choice["line"]
     assert "They differ" not in choice["line"]
+    # per kept domain: its Jaccard with the closest tf-idf domain, and with seed 1's closest
+    agreements = [d["agreement"] for d in m["domains"]]
+    stabilities = [d["stability"] for d in m["domains"]]
+    assert agreements == choice["domain_agreement"]
+    assert stabilities == m["domain_fit"]["domain_stability"]
+    # the three sources whatever the seed; the tf-idf fit sends a few documents astray
+    assert stabilities == [1.0, 1.0, 1.0]
+    assert sorted(agreements) == pytest.approx([0.96, 0.98, 1.0], abs=0.01)
     report = (tmp_path / "run" / "report.html").read_text().replace("&#x27;", "'")
+    assert (
+        "is the Jaccard index of its sampled documents with the closest domain of the fit" in report
+    )
     assert choice["line"] in report
     # the kept fit's objective by its own name (squared distances for the embedding fit)
     assert f"fits, objectives ({m['domain_fit']['objective']}) from " in report
