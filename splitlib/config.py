@@ -75,6 +75,11 @@ class DomainConfig:
     restarts: int = 10  # k-means fits from different starts; the lowest objective is kept
     stability: bool = True  # also fit with seed + 1 and report how much the two agree (NMI)
     min_stability: float = 0.8  # below this agreement the report warns that domains are unstable
+    # per domain, below these the report names it as one to read before relying on it
+    # (benchmarks/RESULTS.md, round 15): Jaccard with the next seed's closest domain, and,
+    # with auto, with the closest domain of the fit on the other features
+    min_domain_stability: float = 0.9
+    min_domain_agreement: float = 0.5
     # discover domains within each language: domains.k per language with at least
     # min_language_share of the sample, and domains.k for all other languages together
     by_language: bool = False
@@ -177,6 +182,14 @@ class SplitConfig:
             (
                 0 <= self.domains.max_tfidf_loss <= 1,
                 "domains.max_tfidf_loss must be in [0, 1]",
+            ),
+            (
+                0 <= self.domains.min_domain_stability <= 1,
+                "domains.min_domain_stability must be in [0, 1]",
+            ),
+            (
+                0 <= self.domains.min_domain_agreement <= 1,
+                "domains.min_domain_agreement must be in [0, 1]",
             ),
             (
                 self.select.resample_tokens is None or self.select.resample_tokens > 0,

@@ -99,6 +99,14 @@ def _examples_section(domains: list[dict]) -> list[str]:
     ]
 
 
+def _domain_warnings(fit: dict | None) -> list[str]:
+    """The domains to read before relying on them (jobs/stages.py: domain_warnings)."""
+    return [
+        f"<p style='background:#fde8e8;padding:6px'><b>Read first:</b> {html.escape(line)}</p>"
+        for line in (fit or {}).get("domain_warnings", [])
+    ]
+
+
 def _fit_section(fit: dict | None, chosen_k: int) -> list[str]:
     """How the k-means domains were fitted: restarts, stability, and the objective around K."""
     if not fit:
@@ -263,6 +271,7 @@ def render(body: dict, hist: np.ndarray | None = None, hist_range=(-4.0, 4.0)) -
                 "top terms",
             ],
         ),
+        *_domain_warnings(body.get("domain_fit")),
         _img(figs["sizes"], "domain sizes"),
         *_examples_section(body["domains"]),
         *_languages_section(body),

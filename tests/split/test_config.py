@@ -42,6 +42,8 @@ def test_toml_and_yaml_files_then_overrides(tmp_path):
         ("spark.storage_level=RAM", "spark.storage_level must be"),
         ("domains.prototypes=0", "domains.prototypes must be at least 1"),
         ("domains.examples=-1", "domains.examples must be 0 or more"),
+        ("domains.min_domain_stability=1.5", "domains.min_domain_stability must be in"),
+        ("domains.min_domain_agreement=-0.1", "domains.min_domain_agreement must be in"),
     ],
 )
 def test_bad_values_are_user_errors(override, message):

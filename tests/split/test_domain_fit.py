@@ -424,6 +424,40 @@ def test_the_stability_of_each_domain_is_kept_in_domain_order():
     assert domain_stabilities(per_language, 5) == [1.0, 0.7, None, 0.5, 0.6]
 
 
+def test_domains_to_read_first_are_named_with_their_numbers():
+    from jobs.stages import domain_warnings
+
+    cfg = build()
+    names = ["bible-lord", "python-module", "water-add"]
+    fit = {
+        "domain_stability": [1.0, 0.85, 0.9],  # at the limit (0.9) is not under it
+        "choice": {"chosen": "embedding", "domain_agreement": [0.5, 0.31, 0.95]},
+    }
+    moving, apart = domain_warnings(cfg, fit, names)
+    assert moving == (
+        "domains whose documents change with the seed (Jaccard under 0.9 with seed 1's "
+        "closest domain, domains.min_domain_stability): python-module (0.85). Read their "
+        "examples in the report before relying on them."
+    )
+    assert apart.startswith(
+        "domains the tf-idf fit does not find (Jaccard under 0.5 with its closest domain, "
+        "domains.min_domain_agreement): python-module (0.31). On unseen corpora"
+    )
+    tfidf_kept = {**fit, "choice": {**fit["choice"], "chosen": "tfidf"}}
+    assert domain_warnings(cfg, tfidf_kept, names)[1].startswith("domains the embedding fit")
+    # the limits are the user's; nothing measured, nothing named
+    loose = build(
+        overrides=["domains.min_domain_stability=0.8", "domains.min_domain_agreement=0.3"]
+    )
+    assert domain_warnings(loose, fit, names) == []
+    assert domain_warnings(cfg, {"domain_stability": None}, names) == []
+    per_language = {
+        "by_language": {"en": {"k": 2, "domain_stability": [0.95, 0.4]}, "de": {"k": 1}}
+    }
+    # per language the groups' domains follow one another; a one-domain group has none
+    assert domain_warnings(cfg, per_language, names) == [moving.replace("(0.85)", "(0.40)")]
+
+
 def test_a_low_stability_warns_in_one_line():
     from jobs.stages import fit_summary
 

@@ -215,6 +215,15 @@ def test_report_and_domain_files_are_written(bundled_run):
         stable = f"%</td><td>{d['stability']:.2f}</td><td>–</td><td>{top}"
         assert f"<tr><td>{d['name']}</td>" in html and stable in html, d["name"]
     assert "<th>stable</th><th>features agree</th>" in html
+    # the domains to read first: named by the job from its own numbers, in the report
+    from jobs.stages import domain_warnings
+    from splitlib.config import build
+
+    names = [d["name"] for d in manifest["domains"]]
+    warnings = manifest["domain_fit"]["domain_warnings"]
+    assert warnings == domain_warnings(build(), manifest["domain_fit"], names)
+    for line in warnings:
+        assert html_escape(line) in html
     assert html.count("data:image/png;base64,") >= 3
     info = json.loads(Path(root, "domains", "router.json").read_text())
     assert info["names"] == [d["name"] for d in manifest["domains"]]

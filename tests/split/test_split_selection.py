@@ -185,6 +185,7 @@ def test_auto_fits_both_and_records_which_it_kept(spark, tmp_path, capfd, monkey
     # the three sources whatever the seed; the tf-idf fit sends a few documents astray
     assert stabilities == [1.0, 1.0, 1.0]
     assert sorted(agreements) == pytest.approx([0.96, 0.98, 1.0], abs=0.01)
+    assert m["domain_fit"]["domain_warnings"] == []  # none under 0.9 or 0.5
     report = (tmp_path / "run" / "report.html").read_text().replace("&#x27;", "'")
     assert (
         "is the Jaccard index of its sampled documents with the closest domain of the fit" in report
