@@ -27,13 +27,15 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "planned split vs no-split, 80/20 and a grid of f at equal compute",
     ),
     "route": ("splitlib.routing", "main", "route texts to domains with a run's router"),
+    "domains": ("splitlib.domain_table", "main", "show a run's domains and which to read first"),
     "report": ("splitlib.report", "main", "rebuild report.html of a committed run"),
 }
 
 
 def _usage() -> str:
     lines = ["usage: splitlib <command> [options]", "", "commands:"]
-    lines += [f"  {name:<8} {help_}" for name, (_, _, help_) in COMMANDS.items()]
+    width = max(map(len, COMMANDS))
+    lines += [f"  {name:<{width}}  {help_}" for name, (_, _, help_) in COMMANDS.items()]
     lines += ["", "Run `splitlib <command> --help` for the options of a command."]
     return "\n".join(lines)
 

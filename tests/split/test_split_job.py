@@ -238,3 +238,49 @@ def test_a_committed_run_is_not_overwritten_without_asking(bundled_run, spark):
     root, _ = bundled_run
     with pytest.raises(UserError, match="--overwrite"):
         run_split(build(overrides=[f"out={root}"]), spark=spark)
+
+
+def test_the_domains_command_shows_a_runs_domains_in_the_terminal(bundled_run, capsys, tmp_path):
+    """`splitlib domains`: the manifest's domains as a table, then each one's examples."""
+    from splitlib.cli import main
+
+    root, manifest = bundled_run
+    domains, fit = manifest["domains"], manifest["domain_fit"]
+    assert main(["domains", "--run", root, "--examples", "1"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"7 domains of {manifest['input_url']}, by k-means"
+    # a tf-idf run: no choice between fits to state, and no per-domain agreement
+    assert out[1] == f"stability: NMI {fit['stability']:.3f} between the domains of seeds 0 and 1"
+    assert out[2] == "" and out[3].split() == [
+        "domain",
+        "docs",
+        "share",
+        "stable",
+        "agree",
+        "top",
+        "terms",
+    ]
+    total = sum(d["docs"] for d in domains)
+    for d, line in zip(domains, out[4:11], strict=True):
+        share = f"{100 * d['docs'] / total:.1f}%"
+        cells = [d["name"], f"{d['docs']:,}", share, f"{d['stability']:.2f}", "–"]
+        assert line.split()[:5] == cells
+        assert line.endswith(", ".join(d["top_terms"][:6]))
+    warnings = [f"Read first: {w}" for w in fit["domain_warnings"]]
+    assert out[11 : 11 + len(warnings)] == warnings
+    rest = out[11 + len(warnings) :]
+    assert len(rest) == 3 * 7
+    for i, d in enumerate(domains):
+        e = d["examples"][0]
+        assert rest[3 * i : 3 * i + 3] == [
+            "",
+            f"{d['name']}:",
+            f"    {e['id']}  {e['score']:.3f}  {e['opening']}",
+        ]
+    assert main(["domains", "--run", root, "--json"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["name"] for r in records] == [d["name"] for d in domains]
+    assert records[0]["stability"] == domains[0]["stability"] and records[0]["examples"] == []
+    # not a run: one clear message
+    assert main(["domains", "--run", str(tmp_path)]) == 2
+    assert "this is not a committed split run" in capsys.readouterr().err
