@@ -63,7 +63,7 @@ from splitlib.ngrams import hashed_ngrams  # noqa: E402
 CORPORA = ("imbalanced", "technical", "wiki-topics", "heldout-dict", "heldout-docs", "heldout-help")
 CORPORA += ("heldout-mix", "heldout-five", "heldout-six", "heldout-seven", "heldout-eight")
 CORPORA += ("heldout-nine", "heldout-ten", "heldout-eleven", "heldout-thirteen")
-CORPORA += ("heldout-fourteen", "heldout-fifteen")
+CORPORA += ("heldout-fourteen", "heldout-fifteen", "heldout-sixteen")
 TUNING = ("bundled", "tuning-debian")
 N_BUCKETS = 1 << 16
 
@@ -284,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         "python -m benchmarks.heldout_corpus9 && python -m benchmarks.heldout_corpus10 && "
         "python -m benchmarks.heldout_corpus11 && python -m benchmarks.heldout_corpus13 && "
         "python -m benchmarks.heldout_corpus14 && python -m benchmarks.heldout_corpus15 && "
+        "python -m benchmarks.heldout_corpus16 && "
         "python -m benchmarks.bench_domains "
         f"--seeds {args.seeds}"
     )
