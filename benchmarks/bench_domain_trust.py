@@ -28,11 +28,9 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from benchmarks.bench_domains import embeddings, job_rows  # noqa: E402
+from benchmarks.bench_domains import auto_fit, embeddings, job_rows  # noqa: E402
 from benchmarks.common import bundled_records  # noqa: E402
 from benchmarks.eval_corpora import DEFAULT_OUT, load  # noqa: E402
-from splitlib.config import DomainConfig  # noqa: E402
-from splitlib.discovery import discover_auto  # noqa: E402
 from splitlib.domains import assign  # noqa: E402
 from splitlib.kmeans import matched_jaccard, nmi  # noqa: E402
 
@@ -55,25 +53,12 @@ def corpus_rows(name: str, seeds: int, done: set) -> list[dict]:
     k = len(codes)
     vectors, _ = embeddings(texts, DEFAULT_OUT / f"{name}.minilm.npz")
     vectors = np.asarray(vectors, dtype=np.float32)
-    cfg = DomainConfig()
     out = []
     for seed in range(seeds):
         if (name, seed) in done:
             continue
         x = job_rows(texts, seed)
-        fit, choice = discover_auto(
-            x,
-            lambda idx: vectors[idx],
-            k,
-            seed,
-            cfg.restarts,
-            cfg.embedding_restarts,
-            cfg.max_iter,
-            cfg.embed_docs,
-            cfg.max_tfidf_loss,
-            stability=True,
-            prototypes=cfg.prototypes,
-        )
+        fit, choice = auto_fit(x, vectors, k, seed, stability=True)
         rows, owners = fit.assignment_rows()
         job = assign(x, rows, owners=owners)[0]
         out.append(

@@ -204,11 +204,11 @@ def splitlib_embedding_domains(texts: list[str], vectors: np.ndarray, k: int, se
     return assign(x, rows, owners=owners)[0]
 
 
-def splitlib_auto_domains(texts: list[str], vectors: np.ndarray, k: int, seed: int):
-    """What the job does with domains.features=auto: (domains, auto's choice)."""
+def auto_fit(x, vectors: np.ndarray, k: int, seed: int, stability: bool = False):
+    """`discover_auto` with the job's defaults on the sample's rows `x` (the cached vectors of
+    the rows it would embed): (fit, choice)."""
     cfg = DomainConfig()
-    x = job_rows(texts, seed)
-    fit, choice = discover_auto(
+    return discover_auto(
         x,
         lambda idx: vectors[idx],
         k,
@@ -218,9 +218,15 @@ def splitlib_auto_domains(texts: list[str], vectors: np.ndarray, k: int, seed: i
         cfg.max_iter,
         cfg.embed_docs,
         cfg.max_tfidf_loss,
-        stability=False,
+        stability=stability,
         prototypes=cfg.prototypes,
     )
+
+
+def splitlib_auto_domains(texts: list[str], vectors: np.ndarray, k: int, seed: int):
+    """What the job does with domains.features=auto: (domains, auto's choice)."""
+    x = job_rows(texts, seed)
+    fit, choice = auto_fit(x, vectors, k, seed)
     rows, owners = fit.assignment_rows()
     return assign(x, rows, owners=owners)[0], choice
 
