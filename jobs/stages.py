@@ -324,7 +324,7 @@ def domains_stage(
 def domain_warnings(cfg: SplitConfig, fit: dict, names: list[str]) -> list[str]:
     """One line per kind of domain to read before relying on it: those whose documents
     change with the seed, and (auto) those the fit on the other features does not find.
-    Round 15 (RESULTS.md): the second kind flagged wrong domains far more often."""
+    Round 15 (RESULTS.md): the second kind named wrong domains more often, not always."""
     d = cfg.domains
     lines = []
     stabilities = domain_stabilities(fit, len(names))

@@ -140,8 +140,8 @@ def _fit_section(fit: dict | None, chosen_k: int) -> list[str]:
         parts.append(
             f"<p>Stability: NMI {fit['stability']:.3f} between the domains of seeds {a} and {b} "
             "on the sample (1 = the same domains, whatever the seed). A domain's own "
-            "stability, in the Domains table, is the Jaccard index of its sampled documents "
-            f"with the seed {b} domain that shares most of them.</p>"
+            "stability, in the Domains table, is the Jaccard index of its documents among "
+            f"those the fit ran on with the seed {b} domain that shares most of them.</p>"
         )
     if fit.get("stability_warning"):
         parts.append(
