@@ -22,14 +22,11 @@ import os
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 from benchmarks.bench_domains import auto_fit, embeddings, job_rows  # noqa: E402
-from benchmarks.common import bundled_records  # noqa: E402
+from benchmarks.common import bundled_records, per_seed_rows  # noqa: E402
 from benchmarks.eval_corpora import DEFAULT_OUT, load  # noqa: E402
 from splitlib.domains import assign  # noqa: E402
 from splitlib.kmeans import matched_jaccard, nmi  # noqa: E402
@@ -133,24 +130,7 @@ def report(records: list[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--out", required=True, type=Path, help="JSON lines, appended and resumed")
-    p.add_argument("--corpora", nargs="*", default=list(TUNING + HELD_OUT + LATER))
-    p.add_argument("--seeds", type=int, default=5)
-    p.add_argument("--report", action="store_true", help="only print the tables from --out")
-    args = p.parse_args(argv)
-    records = []
-    if args.out.exists():
-        records = [json.loads(line) for line in args.out.read_text().splitlines()]
-    if not args.report:
-        done = {(r["corpus"], r["seed"]) for r in records}
-        for name in args.corpora:
-            for row in corpus_rows(name, args.seeds, done):
-                with args.out.open("a") as f:
-                    f.write(json.dumps(row) + "\n")
-                records.append(row)
-    print(report(records))
-    return 0
+    return per_seed_rows(argv, __doc__, list(TUNING + HELD_OUT + LATER), corpus_rows, report)
 
 
 if __name__ == "__main__":

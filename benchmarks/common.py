@@ -157,3 +157,29 @@ def table(header: list[str], rows: list[list]) -> str:
     out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(out)
+
+
+def per_seed_rows(argv, doc: str, corpora: list[str], corpus_rows, report) -> int:
+    """The command line of a benchmark that measures (corpus, seed) pairs into JSON lines:
+    rows appended to --out as they come, pairs already there skipped, `report(rows)` printed
+    (alone with --report). `corpus_rows(name, seeds, done)` measures one corpus."""
+    import argparse
+
+    p = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    p.add_argument("--out", required=True, type=Path, help="JSON lines, appended and resumed")
+    p.add_argument("--corpora", nargs="*", default=corpora)
+    p.add_argument("--seeds", type=int, default=5)
+    p.add_argument("--report", action="store_true", help="only print the tables from --out")
+    args = p.parse_args(argv)
+    records = []
+    if args.out.exists():
+        records = [json.loads(line) for line in args.out.read_text().splitlines()]
+    if not args.report:
+        done = {(r["corpus"], r["seed"]) for r in records}
+        for name in args.corpora:
+            for row in corpus_rows(name, args.seeds, done):
+                with args.out.open("a") as f:
+                    f.write(json.dumps(row) + "\n")
+                records.append(row)
+    print(report(records))
+    return 0
