@@ -33,6 +33,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "corpus's number of sources, else 8); ignored with input.label_field",
     )
     p.add_argument("--label-field", help="use this record field as the domain instead of k-means")
+    p.add_argument(
+        "--domains-from",
+        metavar="RUN",
+        help="keep the domains of this committed run (names, centroids) instead of fitting new "
+        "ones; the same as --set domains.from_run=RUN",
+    )
     p.add_argument("--config", help="TOML or YAML file with config sections")
     p.add_argument(
         "--set",
@@ -59,6 +65,7 @@ def config_from_args(args: argparse.Namespace) -> config_mod.SplitConfig:
         ("out", args.out),
         ("domains.k", args.k),
         ("input.label_field", args.label_field),
+        ("domains.from_run", args.domains_from),
         ("plan.law", args.law),
         ("plan.params", args.params),
         ("plan.flops", args.flops),

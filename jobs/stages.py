@@ -38,6 +38,7 @@ from splitlib.errors import UserError
 from splitlib.ngrams import from_arrow
 from splitlib.progress import Progress
 from splitlib.relevance import DomainModels
+from splitlib.reuse import load_reused_domains
 from splitlib.routing import Router, prefix_accuracy
 from splitlib.selection import KEY_BINS, prune_threshold, resample_cutoffs
 from splitlib.summary import domain_agreements, domain_stabilities, rounded
@@ -74,6 +75,7 @@ class Domains:
     # with several prototypes per domain, `centroids` holds them and `owners` their domains
     owners: np.ndarray | None = None
     examples: list[list[dict]] = field(default_factory=list)  # per domain, `domain_examples`
+    reused_from: dict | None = None  # domains.from_run: the run whose domains these are
 
 
 @dataclass
@@ -112,6 +114,7 @@ class StageResult:
     domain_fit: dict | None = field(default=None)
     routing: dict | None = field(default=None)
     examples: list[list[dict]] = field(default_factory=list)
+    reused_from: dict | None = None
 
 
 def run_stages(
@@ -143,6 +146,7 @@ def run_stages(
         domain_fit=domains.fit,
         routing=routing,
         examples=domains.examples,
+        reused_from=domains.reused_from,
     )
 
 
@@ -237,8 +241,12 @@ def domains_stage(
     """
     progress.start("domains")
     label_mode = cfg.input.label_field is not None
+    reused = load_reused_domains(cfg) if cfg.domains.from_run else None
     labels: list[str] = []
-    if label_mode:
+    if reused is not None:
+        k = len(reused.router.domains)
+        sample = feats.filter(unit_col() < min(1.0, cfg.domains.sample_docs / n_kept))
+    elif label_mode:
         labels = sorted(r.label for r in feats.select("label").distinct().collect())
         if len(labels) < 2:
             raise UserError(
@@ -252,40 +260,31 @@ def domains_stage(
     else:
         k = effective_k(cfg, bundled)
         sample = feats.filter(unit_col() < min(1.0, cfg.domains.sample_docs / n_kept))
-    by_language = cfg.domains.by_language and not label_mode
+    by_language = cfg.domains.by_language and not label_mode and reused is None
     features = fit_features(cfg, label_mode, by_language)
     columns = ["key", "id", "text", "label", "uni_buckets", "uni_counts"]
-    columns += ["language"] if by_language else []
+    per_language = by_language or (reused is not None and reused.router.groups is not None)
+    columns += ["language"] if per_language else []
     sample = sample.select(*columns).repartition(1).sortWithinPartitions("key")
     sample = sample.persist(persist_level(cfg))
     rows = sample.drop("text").toArrow()
     rows = rows.take(pc.sort_indices(rows, [("key", "ascending")]))
     n_sample = rows.num_rows
-    if n_sample < 2 * k:
+    if n_sample < 2 * k and reused is None:
         raise UserError(
             f"too little data to find {k} domains: {n_sample} sampled documents. "
             "Lower domains.k, or raise domains.sample_docs, or add data."
         )
-    grams = from_arrow(rows.column("uni_buckets"), rows.column("uni_counts"))
-    idf = sample_idf(grams, cfg.features.n_buckets)
-    dims = cfg.domains.dims
-    vectors = tfidf_rows(grams, idf, dims, cfg.seed)
-    texts = sample_texts(cfg, sample, rows.column("key").to_pylist(), features, by_language)
     label_index = {label: i for i, label in enumerate(labels)} if label_mode else None
-    fit = None
-    groups = None
-    owners = None
-    if label_index is not None:
-        index = np.array([label_index[x] for x in rows.column("label").to_pylist()])
-        centroids = label_centroids(vectors, index, k)
-    elif by_language:
-        languages = rows.column("language").to_pylist()
-        centroids, groups, fit = fit_by_language(
-            cfg, vectors, texts, languages, k, features, progress
-        )
-        k = len(groups)
+    if reused is not None:  # no fit: the earlier run's domains in the earlier run's space
+        r = reused.router
+        idf, dims, centroids, fit = r.idf, r.dims, r.centroids, None
+        groups, owners = r.groups, r.owners
     else:
-        centroids, owners, fit = fit_sample(cfg, vectors, texts, k, features, progress)
+        idf, dims, centroids, groups, owners, fit = fitted_domains(
+            cfg, sample, rows, k, label_index, by_language, features, progress
+        )
+        k = len(groups) if groups is not None else k  # by language: K per language
     assigned = sample.mapInArrow(
         assigner(idf, dims, cfg.seed, centroids, label_index, groups, owners),
         with_columns(sample, ASSIGN_DDL),
@@ -294,14 +293,21 @@ def domains_stage(
     examples = domain_examples(assigned, k, cfg.domains.examples)
     sample.unpersist()
     terms = top_terms(counts, cfg.domains.top_terms)
-    names = unique_names(labels) if label_mode else domain_names(counts, k)
-    if groups is not None:  # 'de-datei-befehl': the language first
+    if reused is not None:
+        names = list(reused.router.domains)
+    elif label_mode:
+        names = unique_names(labels)
+    else:
+        names = domain_names(counts, k)
+    if groups is not None and reused is None:  # 'de-datei-befehl': the language first
         names = unique_names([f"{g}-{n}" for g, n in zip(groups, names, strict=True)])
     if fit is not None:
         fit["domain_warnings"] = domain_warnings(cfg, fit, names)
         for line in fit["domain_warnings"]:
             progress.note(line)
     detail = f"{k} domains: {', '.join(names)}"
+    if reused is not None:
+        detail += f"; kept from {reused.provenance['run']}"
     if fit is not None and groups is None:
         detail += f"; best of {len(fit['objectives'])} fits, stability {fit['stability']}"
     progress.done(n_sample, "sampled docs", detail)
@@ -318,7 +324,39 @@ def domains_stage(
         groups,
         owners,
         examples,
+        None if reused is None else reused.provenance,
     )
+
+
+def fitted_domains(
+    cfg: SplitConfig,
+    sample: DataFrame,
+    rows,
+    k: int,
+    label_index: dict[str, int] | None,
+    by_language: bool,
+    features: str,
+    progress: Progress,
+):
+    """The sample's own domains: (idf, dims, centroids, language groups, prototypes' domains,
+    the fit's record for the manifest), from the labels or a k-means fit."""
+    grams = from_arrow(rows.column("uni_buckets"), rows.column("uni_counts"))
+    idf = sample_idf(grams, cfg.features.n_buckets)
+    dims = cfg.domains.dims
+    vectors = tfidf_rows(grams, idf, dims, cfg.seed)
+    texts = sample_texts(cfg, sample, rows.column("key").to_pylist(), features, by_language)
+    groups = owners = fit = None
+    if label_index is not None:
+        index = np.array([label_index[x] for x in rows.column("label").to_pylist()])
+        centroids = label_centroids(vectors, index, k)
+    elif by_language:
+        languages = rows.column("language").to_pylist()
+        centroids, groups, fit = fit_by_language(
+            cfg, vectors, texts, languages, k, features, progress
+        )
+    else:
+        centroids, owners, fit = fit_sample(cfg, vectors, texts, k, features, progress)
+    return idf, dims, centroids, groups, owners, fit
 
 
 def domain_warnings(cfg: SplitConfig, fit: dict, names: list[str]) -> list[str]:

@@ -88,6 +88,10 @@ class DomainConfig:
     top_terms: int = 12
     # sampled documents nearest each domain, their ids and openings in the manifest and report
     examples: int = 3
+    # a committed run whose domains are kept as they are (its names, centroids and idf): no
+    # fit, every document goes to the nearest of them, so specialists keep their domains
+    # from one crawl to the next
+    from_run: str | None = None
 
 
 @dataclass
@@ -201,6 +205,22 @@ class SplitConfig:
                 raise UserError(f"bad config: {message}.")
         if self.domains.k == 1:
             raise UserError("bad config: domains.k=1 gives no split; use at least 2 domains.")
+        self._check_from_run()
+
+    def _check_from_run(self) -> None:
+        reused = self.domains.from_run
+        if reused is None:
+            return
+        if self.input.label_field is not None:
+            raise UserError(
+                "bad config: domains.from_run and input.label_field both give the domains; "
+                "drop one of them."
+            )
+        if reused.rstrip("/").removesuffix("/manifest.json") == self.out.rstrip("/"):
+            raise UserError(
+                "bad config: domains.from_run is the output folder, which this run replaces; "
+                "write the new run to another --out."
+            )
 
 
 def to_dict(config: Any) -> dict[str, Any]:

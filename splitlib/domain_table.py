@@ -11,6 +11,7 @@ import argparse
 import json
 
 from splitlib.manifest import read_manifest
+from splitlib.summary import domain_mode_words
 
 DASH = "–"
 
@@ -22,8 +23,7 @@ def _number(x: float | None) -> str:
 def header_lines(manifest: dict) -> list[str]:
     """What the domains are and how they were found: mode, auto's choice, stability."""
     domains = manifest["domains"]
-    mode = "given labels" if manifest["domain_mode"] == "labels" else "k-means"
-    lines = [f"{len(domains)} domains of {manifest['input_url']}, by {mode}"]
+    lines = [f"{len(domains)} domains of {manifest['input_url']}, {domain_mode_words(manifest)}"]
     fit = manifest.get("domain_fit") or {}
     if fit.get("choice"):
         lines.append(fit["choice"]["line"])

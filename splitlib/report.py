@@ -11,6 +11,7 @@ import json
 import numpy as np
 
 from splitlib import storage
+from splitlib.summary import domain_mode_words
 
 
 def _png(fig) -> str:
@@ -234,8 +235,8 @@ def render(body: dict, hist: np.ndarray | None = None, hist_range=(-4.0, 4.0)) -
         "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;"
         "font-size:13px;text-align:left}th{background:#f0f0f0}img{max-width:100%}</style></head><body>",
         "<h1>splitlib split report</h1>",
-        f"<p>Input <code>{html.escape(body['input_url'])}</code>; domains by "
-        f"{'given labels' if body['domain_mode'] == 'labels' else 'k-means'}; "
+        f"<p>Input <code>{html.escape(body['input_url'])}</code>; domains "
+        f"{html.escape(domain_mode_words(body))}; "
         f"{len(body['domains'])} domains.</p>",
         "<h2>Counts</h2>",
         _table(

@@ -73,6 +73,21 @@ def domain_agreements(fit: dict | None, k: int) -> list[float | None]:
     return choice.get("domain_agreement") or [None] * k
 
 
+def domain_mode(result: Any) -> str:
+    """How the run got its domains: given labels, a k-means fit, or an earlier run's."""
+    if getattr(result, "reused_from", None):
+        return "from_run"
+    return "labels" if result.label_mode else "kmeans"
+
+
+def domain_mode_words(body: dict) -> str:
+    """The same for a reader: 'by given labels', 'by k-means', 'kept from RUN'."""
+    mode = body.get("domain_mode")
+    if mode == "from_run":
+        return f"kept from {(body.get('domains_from') or {}).get('run')}"
+    return "by given labels" if mode == "labels" else "by k-means"
+
+
 def manifest_body(
     *,
     config: dict,
@@ -127,8 +142,9 @@ def manifest_body(
         "inputs": [{"url": u, "name": n, "bytes": b} for u, n, b in files],
         "input_url": input_url,
         "config": config,
-        "domain_mode": "labels" if result.label_mode else "kmeans",
+        "domain_mode": domain_mode(result),
         "domain_fit": getattr(result, "domain_fit", None),
+        "domains_from": getattr(result, "reused_from", None),
         "routing": getattr(result, "routing", None),
         "counts": {
             "read": n_read,

@@ -49,3 +49,25 @@ def test_toml_and_yaml_files_then_overrides(tmp_path):
 def test_bad_values_are_user_errors(override, message):
     with pytest.raises(UserError, match=message):
         build(overrides=[override])
+
+
+def test_reused_domains_conflict_with_labels_and_with_the_output_folder():
+    with pytest.raises(UserError) as err:
+        build(overrides=["domains.from_run=runs/may", "input.label_field=source"])
+    assert str(err.value) == (
+        "bad config: domains.from_run and input.label_field both give the domains; "
+        "drop one of them."
+    )
+    for reused in ("runs/may", "runs/may/", "runs/may/manifest.json"):
+        with pytest.raises(UserError, match="domains.from_run is the output folder"):
+            build(overrides=[f"domains.from_run={reused}", "out=runs/may"])
+    assert build(overrides=["domains.from_run=runs/may", "out=runs/june"]).domains.from_run == (
+        "runs/may"
+    )
+
+
+def test_the_run_command_takes_domains_from_a_run():
+    from jobs.split import config_from_args, parse_args
+
+    cfg = config_from_args(parse_args(["--domains-from", "s3://b/runs/may", "--out", "o"]))
+    assert cfg.domains.from_run == "s3://b/runs/may"

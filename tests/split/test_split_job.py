@@ -284,3 +284,69 @@ def test_the_domains_command_shows_a_runs_domains_in_the_terminal(bundled_run, c
     # not a run: one clear message
     assert main(["domains", "--run", str(tmp_path)]) == 2
     assert "this is not a committed split run" in capsys.readouterr().err
+
+
+def test_a_later_crawl_keeps_the_domains_of_an_earlier_run(bundled_run, spark, tmp_path):
+    """domains.from_run: no fit; every document goes where the earlier run put it, under the
+    earlier run's names, and the new run's domains/ is the earlier one's (so it can be reused
+    in turn); the manifest, the report and `splitlib domains` say where they came from."""
+    from helpers import subset, write_jsonl
+
+    from jobs.pipeline import run_split
+    from splitlib.cli import main
+    from splitlib.config import build
+
+    root, manifest = bundled_run
+    corpus = write_jsonl(tmp_path / "later.jsonl", subset(60))
+    out = tmp_path / "later"
+    later = run_split(
+        build(
+            overrides=[
+                f"input.path={corpus}",
+                f"out={out}",
+                "features.vocab_size=1024",
+                f"domains.from_run={root}",
+            ]
+        ),
+        spark=spark,
+    )
+    names = [d["name"] for d in manifest["domains"]]
+    assert [d["name"] for d in later["domains"]] == names
+    assert later["domain_mode"] == "from_run" and later["domain_fit"] is None
+    source = later["domains_from"]
+    assert source["run"] == root and source["domains"] == names
+    raw = Path(root, "manifest.json").read_bytes()
+    assert source["manifest_sha256"] == hashlib.sha256(raw).hexdigest()
+    assert source["domain_mode"] == "kmeans"
+    earlier = _read(root, "docs/*.parquet").to_pydict()
+    before = dict(zip(earlier["id"], earlier["domain"], strict=True))
+    after = _read(str(out), "docs/*.parquet").select(["id", "domain"]).to_pydict()
+    assert len(after["id"]) == 60 * len(SOURCES)
+    assert after["domain"] == [before[i] for i in after["id"]]
+    for name in ("centroids.npy", "idf.npy"):
+        assert (out / "domains" / name).read_bytes() == Path(root, "domains", name).read_bytes()
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert f"domains kept from {html_escape(root)};" in html
+    assert main(["domains", "--run", str(out)]) == 0
+
+
+def test_reused_domains_must_fit_the_new_runs_settings(bundled_run, tmp_path):
+    """Each setting that would put documents elsewhere than the earlier run did is refused
+    with what to set; a folder that is not a committed run is refused before any work."""
+    from splitlib.config import build
+    from splitlib.reuse import load_reused_domains
+
+    root, manifest = bundled_run
+    reuse = f"domains.from_run={root}"
+    with pytest.raises(UserError) as err:
+        load_reused_domains(build(overrides=[reuse, "features.n_buckets=1024"]))
+    assert str(err.value) == (
+        f"domains.from_run: the domains of {root!r} were built with features.n_buckets=65536; "
+        "set the same (--set features.n_buckets=65536)."
+    )
+    with pytest.raises(UserError, match=r"has 7 domains but domains.k=5; drop --k"):
+        load_reused_domains(build(overrides=[reuse, "domains.k=5"]))
+    with pytest.raises(UserError, match="not a committed split run"):
+        load_reused_domains(build(overrides=[f"domains.from_run={tmp_path}"]))
+    reused = load_reused_domains(build(overrides=[reuse, "domains.k=7"]))
+    assert reused.router.domains == [d["name"] for d in manifest["domains"]]
