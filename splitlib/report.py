@@ -108,6 +108,39 @@ def _domain_warnings(fit: dict | None) -> list[str]:
     ]
 
 
+def _reused_section(body: dict) -> list[str]:
+    """domains.from_run: each domain's share of the documents, and of ambiguous ones, in the
+    run the domains came from and in this one."""
+    source = body.get("domains_from")
+    if not source:
+        return []
+    total = sum(d["docs"] for d in body["domains"]) or 1
+    earlier = {e["name"]: e for e in source.get("earlier") or []}
+    rows = []
+    for d in body["domains"]:
+        then = earlier.get(d["name"], {})
+        rows.append(
+            [
+                d["name"],
+                _share(then.get("share")),
+                _share(d["docs"] / total),
+                _share(then.get("ambiguous_share")),
+                _share(d["ambiguous_share"]),
+            ]
+        )
+    return [
+        "<h3>Against the run the domains came from</h3>",
+        f"<p>The domains of <code>{html.escape(str(source['run']))}</code>, kept without a fit "
+        "(domains.from_run). A domain whose share or ambiguous share grows a lot may be taking "
+        "in a kind of text that run did not have: read its examples below.</p>",
+        _table(rows, ["domain", "share then", "share now", "ambiguous then", "ambiguous now"]),
+    ]
+
+
+def _share(x: float | None) -> str:
+    return "–" if x is None else f"{100 * x:.1f}%"
+
+
 def _fit_section(fit: dict | None, chosen_k: int) -> list[str]:
     """How the k-means domains were fitted: restarts, stability, and the objective around K."""
     if not fit:
@@ -273,6 +306,7 @@ def render(body: dict, hist: np.ndarray | None = None, hist_range=(-4.0, 4.0)) -
             ],
         ),
         *_domain_warnings(body.get("domain_fit")),
+        *_reused_section(body),
         _img(figs["sizes"], "domain sizes"),
         *_examples_section(body["domains"]),
         *_languages_section(body),

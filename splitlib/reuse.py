@@ -66,5 +66,22 @@ def load_reused_domains(cfg: SplitConfig) -> ReusedDomains:
         "domain_mode": manifest.get("domain_mode"),
         "input_url": manifest.get("input_url"),
         "domains": list(router.domains),
+        # each domain's share of documents and of ambiguous ones there, to set beside this
+        # run's: a new kind of text in the crawl shows as a domain that grows and blurs
+        "earlier": earlier_shares(manifest),
     }
     return ReusedDomains(router, provenance)
+
+
+def earlier_shares(manifest: dict) -> list[dict]:
+    """Per domain of a run: its share of the documents and its share of ambiguous ones."""
+    domains = manifest.get("domains") or []
+    total = sum(d.get("docs", 0) for d in domains) or 1
+    return [
+        {
+            "name": d.get("name"),
+            "share": round(d.get("docs", 0) / total, 6),
+            "ambiguous_share": d.get("ambiguous_share"),
+        }
+        for d in domains
+    ]

@@ -327,6 +327,25 @@ def test_a_later_crawl_keeps_the_domains_of_an_earlier_run(bundled_run, spark, t
         assert (out / "domains" / name).read_bytes() == Path(root, "domains", name).read_bytes()
     html = (out / "report.html").read_text(encoding="utf-8")
     assert f"domains kept from {html_escape(root)};" in html
+    # each domain's share then and now, of documents and of ambiguous ones, side by side
+    total = sum(d["docs"] for d in manifest["domains"])
+    assert source["earlier"] == [
+        {
+            "name": d["name"],
+            "share": round(d["docs"] / total, 6),
+            "ambiguous_share": d["ambiguous_share"],
+        }
+        for d in manifest["domains"]
+    ]
+    for then, now in zip(manifest["domains"], later["domains"], strict=True):
+        cells = [
+            then["name"],
+            f"{100 * then['docs'] / total:.1f}%",
+            f"{100 * now['docs'] / (60 * len(SOURCES)):.1f}%",
+            f"{100 * then['ambiguous_share']:.1f}%",
+            f"{100 * now['ambiguous_share']:.1f}%",
+        ]
+        assert "<tr><td>" + "</td><td>".join(cells) + "</td></tr>" in html, cells
     assert main(["domains", "--run", str(out)]) == 0
 
 
