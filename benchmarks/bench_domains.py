@@ -6,6 +6,7 @@
         && python -m benchmarks.heldout_corpus4 && python -m benchmarks.heldout_corpus5 \
         && python -m benchmarks.heldout_corpus6 && python -m benchmarks.heldout_corpus7 \
         && python -m benchmarks.heldout_corpus8 && python -m benchmarks.heldout_corpus9
+    # ... and heldout_corpus10, 11, 13-17 the same way (RESULTS.md has the whole command)
     python -m benchmarks.bench_domains --seeds 5
 
 For every corpus (the held-out ones of `benchmarks/eval_corpora.py`, `heldout_corpus.py`,
@@ -63,7 +64,7 @@ from splitlib.ngrams import hashed_ngrams  # noqa: E402
 CORPORA = ("imbalanced", "technical", "wiki-topics", "heldout-dict", "heldout-docs", "heldout-help")
 CORPORA += ("heldout-mix", "heldout-five", "heldout-six", "heldout-seven", "heldout-eight")
 CORPORA += ("heldout-nine", "heldout-ten", "heldout-eleven", "heldout-thirteen")
-CORPORA += ("heldout-fourteen", "heldout-fifteen", "heldout-sixteen")
+CORPORA += ("heldout-fourteen", "heldout-fifteen", "heldout-sixteen", "heldout-seventeen")
 TUNING = ("bundled", "tuning-debian")
 N_BUCKETS = 1 << 16
 
@@ -290,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
         "python -m benchmarks.heldout_corpus9 && python -m benchmarks.heldout_corpus10 && "
         "python -m benchmarks.heldout_corpus11 && python -m benchmarks.heldout_corpus13 && "
         "python -m benchmarks.heldout_corpus14 && python -m benchmarks.heldout_corpus15 && "
-        "python -m benchmarks.heldout_corpus16 && "
+        "python -m benchmarks.heldout_corpus16 && python -m benchmarks.heldout_corpus17 && "
         "python -m benchmarks.bench_domains "
         f"--seeds {args.seeds}"
     )
