@@ -51,3 +51,16 @@ def test_split_reads_and_writes_s3(spark, s3_endpoint):
     fs, path = storage.filesystem("s3://splits/run/data/mixture/part-00000.parquet")
     with fs.open(path, "rb") as f:
         assert pq.read_table(f).num_rows == manifest["counts"]["mixture_docs"]
+    # a later run can keep these (labelled) domains straight from the bucket
+    import hashlib
+
+    from splitlib.reuse import load_reused_domains
+
+    reused = load_reused_domains(
+        build(overrides=["domains.from_run=s3://splits/run/", "out=s3://splits/later"])
+    )
+    raw = s3.get_object(Bucket="splits", Key="run/manifest.json")["Body"].read()
+    assert reused.provenance["run"] == "s3://splits/run"
+    assert reused.provenance["manifest_sha256"] == hashlib.sha256(raw).hexdigest()
+    assert reused.provenance["domain_mode"] == "labels"
+    assert reused.router.domains == ["kjv-bible", "python-docs", "wikibooks-recipes"]
