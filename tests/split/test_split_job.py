@@ -286,7 +286,7 @@ def test_the_domains_command_shows_a_runs_domains_in_the_terminal(bundled_run, c
     assert "this is not a committed split run" in capsys.readouterr().err
 
 
-def test_a_later_crawl_keeps_the_domains_of_an_earlier_run(bundled_run, spark, tmp_path):
+def test_a_later_crawl_keeps_the_domains_of_an_earlier_run(bundled_run, spark, tmp_path, capsys):
     """domains.from_run: no fit; every document goes where the earlier run put it, under the
     earlier run's names, and the new run's domains/ is the earlier one's (so it can be reused
     in turn); the manifest, the report and `splitlib domains` say where they came from."""
@@ -346,7 +346,10 @@ def test_a_later_crawl_keeps_the_domains_of_an_earlier_run(bundled_run, spark, t
             f"{100 * now['ambiguous_share']:.1f}%",
         ]
         assert "<tr><td>" + "</td><td>".join(cells) + "</td></tr>" in html, cells
+    capsys.readouterr()  # the job's own log
     assert main(["domains", "--run", str(out)]) == 0
+    header = capsys.readouterr().out.splitlines()[0]
+    assert header == f"{len(names)} domains of {later['input_url']}, kept from {root}"
 
 
 def test_reused_domains_must_fit_the_new_runs_settings(bundled_run, tmp_path):
