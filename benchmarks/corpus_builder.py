@@ -53,10 +53,17 @@ def fetch_debs(work: Path, packages: Mapping[str, str | tuple[str, tuple[str, ..
         tar = subprocess.Popen(
             ["dpkg-deb", "--fsys-tarfile", str(debs[-1])], stdout=subprocess.PIPE
         )
-        subprocess.run(["tar", "-x", "-C", str(root), "--wildcards", *members], stdin=tar.stdout)
+        untar = subprocess.run(
+            ["tar", "-x", "-C", str(root), "--wildcards", *members], stdin=tar.stdout
+        )
         tar.stdout.close()
         if tar.wait():
             raise SystemExit(f"dpkg-deb failed on {debs[-1]}")
+        if untar.returncode:  # a pattern that matched nothing: the corpus would lack a part
+            print(
+                f"warning: tar could not unpack all of {members} from {debs[-1].name}",
+                file=sys.stderr,
+            )
     done.touch()
     return root
 
