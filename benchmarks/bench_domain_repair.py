@@ -25,9 +25,8 @@ import statistics  # noqa: E402
 import numpy as np  # noqa: E402
 
 from benchmarks.bench_domain_trust import HELD_OUT, TUNING  # noqa: E402
-from benchmarks.bench_domains import embeddings, job_rows  # noqa: E402
-from benchmarks.common import bundled_records, per_seed_rows  # noqa: E402
-from benchmarks.eval_corpora import DEFAULT_OUT, load  # noqa: E402
+from benchmarks.bench_domains import cached_corpus, job_rows  # noqa: E402
+from benchmarks.common import per_seed_rows  # noqa: E402
 from splitlib.config import DomainConfig  # noqa: E402
 from splitlib.discovery import (  # noqa: E402
     choose_features,
@@ -72,11 +71,8 @@ def repaired(x, kept, other, k: int) -> tuple[np.ndarray, int]:
 
 
 def corpus_rows(name: str, seeds: int, done: set) -> list[dict]:
-    records = bundled_records() if name == "bundled" else load(DEFAULT_OUT / f"{name}.jsonl")
-    texts, sources = [r["text"] for r in records], [r["source"] for r in records]
+    texts, sources, vectors = cached_corpus(name)
     k = len(set(sources))
-    vectors, _ = embeddings(texts, DEFAULT_OUT / f"{name}.minilm.npz")
-    vectors = np.asarray(vectors, dtype=np.float32)
     cfg = DomainConfig()
     out = []
     for seed in range(seeds):

@@ -32,11 +32,9 @@ import numpy as np  # noqa: E402
 
 import splitlib.discovery as discovery  # noqa: E402
 from benchmarks.bench_domain_trust import HELD_OUT, TUNING  # noqa: E402
-from benchmarks.bench_domains import embeddings, job_rows  # noqa: E402
-from benchmarks.common import bundled_records, per_seed_rows  # noqa: E402
-from benchmarks.eval_corpora import DEFAULT_OUT, load  # noqa: E402
+from benchmarks.bench_domains import auto_fit, cached_corpus, job_rows  # noqa: E402
+from benchmarks.common import per_seed_rows  # noqa: E402
 from splitlib import kmeans  # noqa: E402
-from splitlib.config import DomainConfig  # noqa: E402
 from splitlib.domains import assign  # noqa: E402
 
 ARMS = {"A0": (10, 100), "E300": (10, 300), "E300T30": (30, 300)}  # E1000: too slow here
@@ -62,30 +60,14 @@ def best_of(x, k: int, seed: int, restarts: int, max_iter: int = 40, euclidean: 
 
 
 def arm_nmi(x, vectors, k: int, seed: int, tfidf_restarts: int, embedding_restarts: int, sources):
-    cfg = DomainConfig()
-    fit, choice = discovery.discover_auto(
-        x,
-        lambda idx: vectors[idx],
-        k,
-        seed,
-        tfidf_restarts,
-        embedding_restarts,
-        cfg.max_iter,
-        cfg.embed_docs,
-        cfg.max_tfidf_loss,
-        stability=False,
-        prototypes=cfg.prototypes,
-    )
+    fit, choice = auto_fit(x, vectors, k, seed, restarts=(tfidf_restarts, embedding_restarts))
     rows, owners = fit.assignment_rows()
     return kmeans.nmi(assign(x, rows, owners=owners)[0], sources), choice
 
 
 def corpus_rows(name: str, seeds: int, done: set) -> list[dict]:
-    records = bundled_records() if name == "bundled" else load(DEFAULT_OUT / f"{name}.jsonl")
-    texts, sources = [r["text"] for r in records], [r["source"] for r in records]
+    texts, sources, vectors = cached_corpus(name)
     k = len(set(sources))
-    vectors, _ = embeddings(texts, DEFAULT_OUT / f"{name}.minilm.npz")
-    vectors = np.asarray(vectors, dtype=np.float32)
     out = []
     for seed in range(seeds):
         if (name, seed) in done:

@@ -25,9 +25,8 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import numpy as np  # noqa: E402
 
-from benchmarks.bench_domains import auto_fit, embeddings, job_rows  # noqa: E402
-from benchmarks.common import bundled_records, per_seed_rows  # noqa: E402
-from benchmarks.eval_corpora import DEFAULT_OUT, load  # noqa: E402
+from benchmarks.bench_domains import auto_fit, cached_corpus, job_rows  # noqa: E402
+from benchmarks.common import per_seed_rows  # noqa: E402
 from splitlib.domains import assign  # noqa: E402
 from splitlib.kmeans import matched_jaccard, nmi  # noqa: E402
 
@@ -43,13 +42,10 @@ SIGNALS = (("stability", "stab"), ("agreement", "cross"))
 
 def corpus_rows(name: str, seeds: int, done: set) -> list[dict]:
     """One record per seed: each kept domain's signals and truth."""
-    records = bundled_records() if name == "bundled" else load(DEFAULT_OUT / f"{name}.jsonl")
-    texts, sources = [r["text"] for r in records], [r["source"] for r in records]
+    texts, sources, vectors = cached_corpus(name)
     codes = {s: i for i, s in enumerate(sorted(set(sources)))}
     truth = np.array([codes[s] for s in sources])
     k = len(codes)
-    vectors, _ = embeddings(texts, DEFAULT_OUT / f"{name}.minilm.npz")
-    vectors = np.asarray(vectors, dtype=np.float32)
     out = []
     for seed in range(seeds):
         if (name, seed) in done:

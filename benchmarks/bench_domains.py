@@ -205,23 +205,39 @@ def splitlib_embedding_domains(texts: list[str], vectors: np.ndarray, k: int, se
     return assign(x, rows, owners=owners)[0]
 
 
-def auto_fit(x, vectors: np.ndarray, k: int, seed: int, stability: bool = False):
+def auto_fit(
+    x,
+    vectors: np.ndarray,
+    k: int,
+    seed: int,
+    stability: bool = False,
+    restarts: tuple[int, int] | None = None,
+):
     """`discover_auto` with the job's defaults on the sample's rows `x` (the cached vectors of
-    the rows it would embed): (fit, choice)."""
+    the rows it would embed), or with other (tf-idf, embedding) `restarts`: (fit, choice)."""
     cfg = DomainConfig()
+    tfidf_restarts, embedding_restarts = restarts or (cfg.restarts, cfg.embedding_restarts)
     return discover_auto(
         x,
         lambda idx: vectors[idx],
         k,
         seed,
-        cfg.restarts,
-        cfg.embedding_restarts,
+        tfidf_restarts,
+        embedding_restarts,
         cfg.max_iter,
         cfg.embed_docs,
         cfg.max_tfidf_loss,
         stability=stability,
         prototypes=cfg.prototypes,
     )
+
+
+def cached_corpus(name: str) -> tuple[list[str], list[str], np.ndarray]:
+    """A labelled corpus's texts, sources and cached MiniLM vectors (float32)."""
+    records = bundled_records() if name == "bundled" else load(DEFAULT_OUT / f"{name}.jsonl")
+    texts = [r["text"] for r in records]
+    vectors, _ = embeddings(texts, DEFAULT_OUT / f"{name}.minilm.npz")
+    return texts, [r["source"] for r in records], np.asarray(vectors, dtype=np.float32)
 
 
 def splitlib_auto_domains(texts: list[str], vectors: np.ndarray, k: int, seed: int):
