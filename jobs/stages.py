@@ -243,10 +243,7 @@ def domains_stage(
     label_mode = cfg.input.label_field is not None
     reused = load_reused_domains(cfg) if cfg.domains.from_run else None
     labels: list[str] = []
-    if reused is not None:
-        k = len(reused.router.domains)
-        sample = feats.filter(unit_col() < min(1.0, cfg.domains.sample_docs / n_kept))
-    elif label_mode:
+    if label_mode:  # (never with reused domains: the config refuses both)
         labels = sorted(r.label for r in feats.select("label").distinct().collect())
         if len(labels) < 2:
             raise UserError(
@@ -258,7 +255,7 @@ def domains_stage(
         rank = F.row_number().over(Window.partitionBy("label").orderBy("key"))
         sample = feats.withColumn("_rank", rank).filter(F.col("_rank") <= per_label).drop("_rank")
     else:
-        k = effective_k(cfg, bundled)
+        k = len(reused.router.domains) if reused else effective_k(cfg, bundled)
         sample = feats.filter(unit_col() < min(1.0, cfg.domains.sample_docs / n_kept))
     by_language = cfg.domains.by_language and not label_mode and reused is None
     features = fit_features(cfg, label_mode, by_language)
