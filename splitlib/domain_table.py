@@ -11,7 +11,7 @@ import argparse
 import json
 
 from splitlib.manifest import read_manifest
-from splitlib.summary import domain_mode_words
+from splitlib.summary import domain_mode_words, percent
 
 DASH = "–"
 
@@ -35,21 +35,28 @@ def header_lines(manifest: dict) -> list[str]:
     return lines
 
 
-def table_lines(domains: list[dict], terms: int = 6) -> list[str]:
-    """The aligned table: domain, docs, share, stable, features agree, top terms."""
+def table_lines(
+    domains: list[dict], terms: int = 6, earlier: list[dict] | None = None
+) -> list[str]:
+    """The aligned table: domain, docs, share, stable, features agree, top terms; for domains
+    kept from an earlier run (`earlier`: its shares), that run's share and both ambiguous
+    shares instead of the two fit numbers, which such a run does not have."""
     total = sum(d["docs"] for d in domains) or 1
-    head = ["domain", "docs", "share", "stable", "agree", "top terms"]
-    rows = [
-        [
-            d["name"],
-            f"{d['docs']:,}",
-            f"{100 * d['docs'] / total:.1f}%",
-            _number(d.get("stability")),  # absent in runs written before these numbers
-            _number(d.get("agreement")),
-            ", ".join(d["top_terms"][:terms]),
-        ]
-        for d in domains
-    ]
+    then = {e["name"]: e for e in earlier or []}
+    middle = ["then", "ambiguous", "then"] if earlier else ["stable", "agree"]
+    head = ["domain", "docs", "share", *middle, "top terms"]
+    rows = []
+    for d in domains:
+        if earlier:
+            e = then.get(d["name"], {})
+            numbers = [percent(e.get("share")), percent(d.get("ambiguous_share"))]
+            numbers.append(percent(e.get("ambiguous_share")))
+        else:  # absent in runs written before these numbers
+            numbers = [_number(d.get("stability")), _number(d.get("agreement"))]
+        share = f"{100 * d['docs'] / total:.1f}%"
+        rows.append(
+            [d["name"], f"{d['docs']:,}", share, *numbers, ", ".join(d["top_terms"][:terms])]
+        )
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head) - 1)]
     lines = []
     for r in [head, *rows]:
@@ -69,7 +76,8 @@ def example_lines(domain: dict, per_domain: int) -> list[str]:
 
 
 def domain_lines(manifest: dict, examples: int = 0) -> list[str]:
-    lines = header_lines(manifest) + [""] + table_lines(manifest["domains"])
+    earlier = (manifest.get("domains_from") or {}).get("earlier")
+    lines = header_lines(manifest) + [""] + table_lines(manifest["domains"], earlier=earlier)
     warnings = (manifest.get("domain_fit") or {}).get("domain_warnings") or []
     lines += [f"Read first: {w}" for w in warnings]
     if examples > 0:

@@ -11,7 +11,7 @@ import json
 import numpy as np
 
 from splitlib import storage
-from splitlib.summary import domain_mode_words
+from splitlib.summary import domain_mode_words, percent
 
 
 def _png(fig) -> str:
@@ -122,10 +122,10 @@ def _reused_section(body: dict) -> list[str]:
         rows.append(
             [
                 d["name"],
-                _share(then.get("share")),
-                _share(d["docs"] / total),
-                _share(then.get("ambiguous_share")),
-                _share(d["ambiguous_share"]),
+                percent(then.get("share")),
+                percent(d["docs"] / total),
+                percent(then.get("ambiguous_share")),
+                percent(d["ambiguous_share"]),
             ]
         )
     return [
@@ -135,10 +135,6 @@ def _reused_section(body: dict) -> list[str]:
         "in a kind of text that run did not have: read its examples below.</p>",
         _table(rows, ["domain", "share then", "share now", "ambiguous then", "ambiguous now"]),
     ]
-
-
-def _share(x: float | None) -> str:
-    return "–" if x is None else f"{100 * x:.1f}%"
 
 
 def _fit_section(fit: dict | None, chosen_k: int) -> list[str]:

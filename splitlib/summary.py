@@ -73,6 +73,11 @@ def domain_agreements(fit: dict | None, k: int) -> list[float | None]:
     return choice.get("domain_agreement") or [None] * k
 
 
+def percent(x: float | None) -> str:
+    """A share as a reader reads it: '14.2%', or '–' where there is none."""
+    return "–" if x is None else f"{100 * x:.1f}%"
+
+
 def domain_mode(result: Any) -> str:
     """How the run got its domains: given labels, a k-means fit, or an earlier run's."""
     if getattr(result, "reused_from", None):

@@ -348,8 +348,29 @@ def test_a_later_crawl_keeps_the_domains_of_an_earlier_run(bundled_run, spark, t
         assert "<tr><td>" + "</td><td>".join(cells) + "</td></tr>" in html, cells
     capsys.readouterr()  # the job's own log
     assert main(["domains", "--run", str(out)]) == 0
-    header = capsys.readouterr().out.splitlines()[0]
-    assert header == f"{len(names)} domains of {later['input_url']}, kept from {root}"
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == f"{len(names)} domains of {later['input_url']}, kept from {root}"
+    # the terminal's table: the earlier run's shares where a fitted run has its fit numbers
+    assert printed[2].split() == [
+        "domain",
+        "docs",
+        "share",
+        "then",
+        "ambiguous",
+        "then",
+        "top",
+        "terms",
+    ]
+    assert len(printed) == 3 + len(names)  # no fit, so no domain named to read first
+    for line, then, now in zip(printed[3:], manifest["domains"], later["domains"], strict=True):
+        assert line.split()[:6] == [
+            now["name"],
+            f"{now['docs']:,}",
+            f"{100 * now['docs'] / (60 * len(SOURCES)):.1f}%",
+            f"{100 * then['docs'] / total:.1f}%",
+            f"{100 * now['ambiguous_share']:.1f}%",
+            f"{100 * then['ambiguous_share']:.1f}%",
+        ]
 
 
 def test_reused_domains_must_fit_the_new_runs_settings(bundled_run, tmp_path):
