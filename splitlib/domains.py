@@ -280,6 +280,9 @@ def top_terms(
     result: dict[int, list[tuple[str, float]]] = {}
     for d, words in counts.items():
         n_d = sum(words.values())
+        if n_d == 0:  # a reused domain the new crawl leaves empty: no words stand out
+            result[d] = []
+            continue
         n_rest = grand - n_d
         scored = []
         for w, c_all in total.items():

@@ -586,3 +586,20 @@ def test_auto_without_the_model_keeps_tfidf_and_says_why(monkeypatch):
         "domains.features=auto kept the tf-idf domains: the embedding model is not installed "
         "(pip install 'splitlib[embed]')."
     )
+
+
+def test_an_empty_domain_has_no_top_terms_and_a_plain_name():
+    """A domain with no documents (a reused domain the new crawl leaves empty) gets no top
+    terms, not words ranked by the prior alone, and the name 'domain<i>'."""
+    from splitlib.domains import domain_names, top_terms
+
+    counts = {
+        0: {"oven": 9, "whisk": 6, "sugar": 5, "king": 1},
+        1: {"king": 8, "crown": 7, "sword": 4, "sugar": 1},
+        2: {},
+    }
+    terms = top_terms(counts, 3)
+    assert terms[2] == []
+    assert {w for w, _ in terms[0]} == {"oven", "whisk", "sugar"}
+    assert {w for w, _ in terms[1]} == {"king", "crown", "sword"}
+    assert domain_names(counts, 3)[2] == "domain2"
