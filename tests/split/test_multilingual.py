@@ -25,6 +25,7 @@ from splitlib import ngrams
 from splitlib.config import build
 from splitlib.discovery import discover_domains, sample_idf, tfidf_rows
 from splitlib.domains import assign, is_name_word, safe_name
+from splitlib.errors import UserError
 from splitlib.kmeans import nmi
 from splitlib.ngrams import hashed_ngrams, naming_terms, words_of
 from splitlib.text import doc_hashes
@@ -203,6 +204,16 @@ def test_domains_by_language_stay_within_their_language(spark, tmp_path):
         ]
     )
     assert [r.split("-")[0] for r in routed] == ["de", "fr", "ru"]
+    # per-language domains can only be reused where each document gets its language
+    from splitlib.reuse import load_reused_domains
+
+    with pytest.raises(UserError, match="has domains per language, so each document needs"):
+        load_reused_domains(
+            build(overrides=[f"domains.from_run={out}", "features.language_id=false"])
+        )
+    assert load_reused_domains(build(overrides=[f"domains.from_run={out}"])).router.groups == [
+        d["name"].split("-")[0] for d in domains
+    ]
 
 
 def test_assignment_respects_the_allowed_domains():
