@@ -33,7 +33,7 @@ def load_reused_domains(cfg: SplitConfig) -> ReusedDomains:
     assert url is not None
     root = run_root_of(url)
     manifest = read_manifest(root)
-    router = Router.load(root)
+    router = Router.load(root, manifest)
     if router.features != "tfidf":
         raise UserError(
             f"domains.from_run: {root!r} holds sentence-embedding centroids (a run written "
@@ -62,6 +62,7 @@ def load_reused_domains(cfg: SplitConfig) -> ReusedDomains:
         )
     provenance = {
         "run": root,
+        # read again for its bytes: read_manifest gives the parsed manifest only
         "manifest_sha256": hashlib.sha256(storage.read_bytes(manifest_url(root))).hexdigest(),
         "domain_mode": manifest.get("domain_mode"),
         "input_url": manifest.get("input_url"),

@@ -48,9 +48,11 @@ class Router:
     owners: np.ndarray | None = None  # each centroid's domain, when several per domain
 
     @classmethod
-    def load(cls, run_root: str) -> Router:
-        """The router of a committed run (local path or s3://)."""
-        manifest = read_manifest(run_root)  # refuse uncommitted runs
+    def load(cls, run_root: str, manifest: dict | None = None) -> Router:
+        """The router of a committed run (local path or s3://); `manifest`: the run's, when
+        the caller has already read it."""
+        if manifest is None:
+            manifest = read_manifest(run_root)  # refuse uncommitted runs
         root = run_root_of(run_root)
 
         def verified(name: str) -> bytes:  # checked against the manifest's SHA-256
