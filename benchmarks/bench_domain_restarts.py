@@ -11,7 +11,8 @@ number of restarts (the cached MiniLM vectors of `bench_domains`), NMI against t
 A fit's restart r is the same Lloyd run whatever the number of restarts (its start comes from
 (seed, r)), so each fit's restarts are run once, as many as the largest arm asks, and every arm
 keeps the best of its first ones: `best_of` below is `splitlib.kmeans.best_of` with that memory
-(checked to give the same fit, `--check`). Rows are appended to --out as they come; a rerun
+(checked to give the same fit, `--check`). `--cost` times one embedding fit at 100 and
+300 restarts. Rows are appended to --out as they come; a rerun
 skips the (corpus, seed) pairs already there.
 """
 
@@ -35,6 +36,7 @@ from benchmarks.bench_domain_trust import HELD_OUT, TUNING  # noqa: E402
 from benchmarks.bench_domains import auto_fit, cached_corpus, job_rows  # noqa: E402
 from benchmarks.common import per_seed_rows  # noqa: E402
 from splitlib import kmeans  # noqa: E402
+from splitlib.config import DomainConfig  # noqa: E402
 from splitlib.domains import assign  # noqa: E402
 
 ARMS = {"A0": (10, 100), "E300": (10, 300), "E300T30": (30, 300)}  # E1000: too slow here
@@ -138,10 +140,24 @@ def check() -> int:
     return 0
 
 
+def cost() -> int:
+    """Seconds of one embedding fit at 100 and 300 restarts: the bundled corpus's cached
+    vectors, the 3,000 rows the job embeds with seed 0, K = 7 (the stability refit doubles it)."""
+    _, sources, vectors = cached_corpus("bundled")
+    rows = vectors[discovery.embedded_rows(len(vectors), DomainConfig().embed_docs, 0)]
+    for restarts in (100, 300):
+        start = time.perf_counter()
+        kmeans.best_of(rows, len(set(sources)), 0, restarts, DomainConfig().max_iter, True)
+        print(f"{restarts} embedding restarts: {time.perf_counter() - start:.1f} s")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if "--check" in argv:
         return check()
+    if "--cost" in argv:
+        return cost()
     discovery.best_of = best_of
     return per_seed_rows(argv, __doc__, READ, corpus_rows, report)
 
