@@ -7,6 +7,7 @@ or `spark-submit jobs/split.py --input ... --out ...` on a cluster.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 from splitlib import config as config_mod
@@ -38,6 +39,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         metavar="RUN",
         help="keep the domains of this committed run (names, centroids) instead of fitting new "
         "ones; the same as --set domains.from_run=RUN",
+    )
+    p.add_argument(
+        "--rename",
+        action="append",
+        default=[],
+        metavar="OLD=NEW",
+        help="with --domains-from: give that run's domain OLD the name NEW (repeatable); two "
+        "domains given one name become one domain",
     )
     p.add_argument("--config", help="TOML or YAML file with config sections")
     p.add_argument(
@@ -72,7 +81,22 @@ def config_from_args(args: argparse.Namespace) -> config_mod.SplitConfig:
     ):
         if value is not None:
             overrides.append(f"{key}={value}")
+    if args.rename:
+        overrides.append(f"domains.rename={json.dumps(rename_pairs(args.rename))}")
     return config_mod.build(args.config, overrides)
+
+
+def rename_pairs(pairs: list[str]) -> dict[str, str]:
+    """--rename OLD=NEW ... as {OLD: NEW}."""
+    rename = {}
+    for pair in pairs:
+        old, sep, new = pair.partition("=")
+        if not sep or not old.strip() or not new.strip():
+            raise UserError(
+                f"--rename takes OLD=NEW, got {pair!r} (e.g. --rename love-enter=plays)."
+            )
+        rename[old.strip()] = new.strip()
+    return rename
 
 
 def main(argv: list[str] | None = None) -> int:

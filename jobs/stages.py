@@ -41,7 +41,7 @@ from splitlib.relevance import DomainModels
 from splitlib.reuse import load_reused_domains
 from splitlib.routing import Router, prefix_accuracy
 from splitlib.selection import KEY_BINS, prune_threshold, resample_cutoffs
-from splitlib.summary import domain_agreements, domain_stabilities, rounded
+from splitlib.summary import domain_agreements, domain_stabilities, rename_words, rounded
 from splitlib.tokenizer import tokenizer_info, train_tokenizer
 from udfs.aggregate import PARTIAL_DDL, add_domain_counts, partial_sums, reduce_partials
 from udfs.domains import ASSIGN_DDL, WORDS_DDL, assigner, word_counter
@@ -304,7 +304,8 @@ def domains_stage(
             progress.note(line)
     detail = f"{k} domains: {', '.join(names)}"
     if reused is not None:
-        detail += f"; kept from {reused.provenance['run']}"
+        renamed = rename_words(reused.provenance["renamed"])
+        detail += f"; kept from {reused.provenance['run']}" + (f", {renamed}" if renamed else "")
     if fit is not None and groups is None:
         detail += f"; best of {len(fit['objectives'])} fits, stability {fit['stability']}"
     progress.done(n_sample, "sampled docs", detail)

@@ -92,6 +92,9 @@ class DomainConfig:
     # fit, every document goes to the nearest of them, so specialists keep their domains
     # from one crawl to the next
     from_run: str | None = None
+    # with from_run: new names for its domains, {old = "new"}; two old names given one new
+    # name (or an old name given another kept domain's) merge into one domain
+    rename: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -210,6 +213,11 @@ class SplitConfig:
     def _check_from_run(self) -> None:
         reused = self.domains.from_run
         if reused is None:
+            if self.domains.rename:
+                raise UserError(
+                    "bad config: domains.rename renames the domains of domains.from_run; "
+                    "give the run whose domains to rename (--domains-from RUN)."
+                )
             return
         if self.input.label_field is not None:
             raise UserError(

@@ -11,10 +11,13 @@ the new run is assigned to the nearest of them, as the earlier job assigned its 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+import numpy as np
 
 from splitlib import storage
 from splitlib.config import SplitConfig
+from splitlib.domains import safe_name
 from splitlib.errors import UserError
 from splitlib.manifest import manifest_url, read_manifest, run_root_of
 from splitlib.routing import Router
@@ -54,10 +57,18 @@ def load_reused_domains(cfg: SplitConfig) -> ReusedDomains:
             f"domains.from_run: {root!r} has domains per language, so each document needs "
             "its language: drop features.language_id=false."
         )
+    old = list(router.domains)
+    earlier, changed = earlier_shares(manifest), {}
+    if cfg.domains.rename:
+        router = renamed(router, cfg.domains.rename, root)
+        earlier = merged_shares(earlier, cfg.domains.rename)
+        new_of = [cfg.domains.rename.get(name, name) for name in old]
+        # every domain renamed or merged, a domain merged into under its own name too
+        changed = {o: n for o, n in zip(old, new_of, strict=True) if o != n or new_of.count(n) > 1}
     k = len(router.domains)
     if cfg.domains.k and cfg.domains.k != k:
         raise UserError(
-            f"domains.from_run: {root!r} has {k} domains but domains.k={cfg.domains.k}; "
+            f"domains.from_run: {root!r} gives {k} domains but domains.k={cfg.domains.k}; "
             "drop --k (the reused run decides K)."
         )
     provenance = {
@@ -66,10 +77,11 @@ def load_reused_domains(cfg: SplitConfig) -> ReusedDomains:
         "manifest_sha256": hashlib.sha256(storage.read_bytes(manifest_url(root))).hexdigest(),
         "domain_mode": manifest.get("domain_mode"),
         "input_url": manifest.get("input_url"),
-        "domains": list(router.domains),
+        "domains": old,  # that run's names
+        "renamed": changed,  # {old: new}
         # each domain's share of documents and of ambiguous ones there, to set beside this
         # run's: a new kind of text in the crawl shows as a domain that grows and blurs
-        "earlier": earlier_shares(manifest),
+        "earlier": earlier,
     }
     return ReusedDomains(router, provenance)
 
@@ -86,3 +98,52 @@ def earlier_shares(manifest: dict) -> list[dict]:
         }
         for d in domains
     ]
+
+
+def renamed(router: Router, rename: dict[str, str], root: str) -> Router:
+    """The router with `rename` applied: each old domain's centroids (or prototypes) now
+    belong to its new name, so a document goes to the new domain of the nearest of them,
+    exactly the old domain's new name; names given twice make one domain of both."""
+    unknown = sorted(set(rename) - set(router.domains))
+    if unknown:
+        raise UserError(
+            f"domains.rename: {root!r} has no domain {', '.join(map(repr, unknown))}; "
+            f"its domains are {', '.join(router.domains)}."
+        )
+    unsafe = sorted(new for new in set(rename.values()) if safe_name(new) != new)
+    if unsafe:
+        raise UserError(
+            f"domains.rename: {', '.join(map(repr, unsafe))} cannot name a domain (it names "
+            "folders): use lower case letters, digits, '-' and '_', e.g. "
+            f"{safe_name(unsafe[0])!r}."
+        )
+    new_of = [rename.get(old, old) for old in router.domains]
+    names = list(dict.fromkeys(new_of))  # in the order of the old domains they first take
+    index = np.array([names.index(new) for new in new_of], dtype=np.int32)
+    groups = None
+    if router.groups is not None:  # a domain stays within one language group
+        groups = [""] * len(names)
+        for old, new in enumerate(index):
+            if groups[new] and groups[new] != router.groups[old]:
+                raise UserError(
+                    f"domains.rename: {names[new]!r} would hold domains of the language groups "
+                    f"{groups[new]!r} and {router.groups[old]!r}; merge only domains of one "
+                    "language."
+                )
+            groups[new] = router.groups[old]
+    owners = index if router.owners is None else index[router.owners]
+    return replace(router, domains=names, groups=groups, owners=owners)
+
+
+def merged_shares(earlier: list[dict], rename: dict[str, str]) -> list[dict]:
+    """The earlier run's shares under the new names: a merged domain's share is the sum of its
+    parts'; its ambiguous share is unknown (documents torn between the parts no longer are)."""
+    merged: dict[str, dict] = {}
+    for e in earlier:
+        new = rename.get(e["name"], e["name"])
+        if new in merged:
+            merged[new]["share"] = round(merged[new]["share"] + e["share"], 6)
+            merged[new]["ambiguous_share"] = None
+        else:
+            merged[new] = {**e, "name": new}
+    return list(merged.values())

@@ -89,8 +89,24 @@ def domain_mode_words(body: dict) -> str:
     """The same for a reader: 'by given labels', 'by k-means', 'kept from RUN'."""
     mode = body.get("domain_mode")
     if mode == "from_run":
-        return f"kept from {(body.get('domains_from') or {}).get('run')}"
+        source = body.get("domains_from") or {}
+        renamed = rename_words(source.get("renamed") or {})
+        return f"kept from {source.get('run')}" + (f", {renamed}" if renamed else "")
     return "by given labels" if mode == "labels" else "by k-means"
+
+
+def rename_words(rename: dict[str, str]) -> str:
+    """The manifest's `renamed` ({old: new} for every domain renamed or merged) for a reader:
+    'renamed a → b, merged c + d → e'."""
+    parts: dict[str, list[str]] = {}
+    for old, new in rename.items():
+        parts.setdefault(new, []).append(old)
+    renames = [f"{olds[0]} → {new}" for new, olds in parts.items() if len(olds) == 1]
+    merges = [f"{' + '.join(sorted(olds))} → {new}" for new, olds in parts.items() if len(olds) > 1]
+    words = ([f"renamed {', '.join(renames)}"] if renames else []) + (
+        [f"merged {', '.join(merges)}"] if merges else []
+    )
+    return ", ".join(words)
 
 
 def manifest_body(

@@ -71,3 +71,18 @@ def test_the_run_command_takes_domains_from_a_run():
 
     cfg = config_from_args(parse_args(["--domains-from", "s3://b/runs/may", "--out", "o"]))
     assert cfg.domains.from_run == "s3://b/runs/may"
+    argv = ["--domains-from", "may", "--rename", "love-enter=plays", "--rename", " a = b "]
+    cfg = config_from_args(parse_args(argv))
+    assert cfg.domains.rename == {"love-enter": "plays", "a": "b"}
+    with pytest.raises(UserError) as err:
+        config_from_args(parse_args(["--domains-from", "may", "--rename", "plays"]))
+    assert str(err.value) == "--rename takes OLD=NEW, got 'plays' (e.g. --rename love-enter=plays)."
+    # in a config file, a table of old = "new"; without a run to take the domains from, refused
+    cfg = build(overrides=["domains.from_run=may", 'domains.rename={"x": "y"}'])
+    assert cfg.domains.rename == {"x": "y"}
+    with pytest.raises(UserError) as err:
+        config_from_args(parse_args(["--rename", "a=b"]))
+    assert str(err.value) == (
+        "bad config: domains.rename renames the domains of domains.from_run; "
+        "give the run whose domains to rename (--domains-from RUN)."
+    )

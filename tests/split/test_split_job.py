@@ -288,15 +288,22 @@ def test_the_domains_command_shows_a_runs_domains_in_the_terminal(bundled_run, c
 
 def test_a_later_crawl_keeps_the_domains_of_an_earlier_run(bundled_run, spark, tmp_path, capsys):
     """domains.from_run: no fit; every document goes where the earlier run put it, under the
-    earlier run's names, and the new run's domains/ is the earlier one's (so it can be reused
-    in turn); the manifest, the report and `splitlib domains` say where they came from."""
+    earlier run's names or those domains.rename gives (two domains given one name become one),
+    and the new run's domains/ holds the earlier centroids (so it can be reused in turn); the
+    manifest, the report and `splitlib domains` say where they came from."""
     from helpers import subset, write_jsonl
 
     from jobs.pipeline import run_split
     from splitlib.cli import main
     from splitlib.config import build
+    from splitlib.routing import Router
 
     root, manifest = bundled_run
+    names = [d["name"] for d in manifest["domains"]]
+    # the first domain renamed, the second merged into the third under the third's name
+    rename = {names[0]: "renamed", names[1]: names[2]}
+    new_of = {n: rename.get(n, n) for n in names}
+    expected = ["renamed", *names[2:]]
     corpus = write_jsonl(tmp_path / "later.jsonl", subset(60))
     out = tmp_path / "later"
     later = run_split(
@@ -306,15 +313,16 @@ def test_a_later_crawl_keeps_the_domains_of_an_earlier_run(bundled_run, spark, t
                 f"out={out}",
                 "features.vocab_size=1024",
                 f"domains.from_run={root}",
+                f"domains.rename={json.dumps(rename)}",
             ]
         ),
         spark=spark,
     )
-    names = [d["name"] for d in manifest["domains"]]
-    assert [d["name"] for d in later["domains"]] == names
+    assert [d["name"] for d in later["domains"]] == expected
     assert later["domain_mode"] == "from_run" and later["domain_fit"] is None
     source = later["domains_from"]
     assert source["run"] == root and source["domains"] == names
+    assert source["renamed"] == {names[0]: "renamed", names[1]: names[2], names[2]: names[2]}
     raw = Path(root, "manifest.json").read_bytes()
     assert source["manifest_sha256"] == hashlib.sha256(raw).hexdigest()
     assert source["domain_mode"] == "kmeans"
@@ -322,34 +330,45 @@ def test_a_later_crawl_keeps_the_domains_of_an_earlier_run(bundled_run, spark, t
     before = dict(zip(earlier["id"], earlier["domain"], strict=True))
     after = _read(str(out), "docs/*.parquet").select(["id", "domain"]).to_pydict()
     assert len(after["id"]) == 60 * len(SOURCES)
-    assert after["domain"] == [before[i] for i in after["id"]]
+    assert after["domain"] == [new_of[before[i]] for i in after["id"]]
     for name in ("centroids.npy", "idf.npy"):
         assert (out / "domains" / name).read_bytes() == Path(root, "domains", name).read_bytes()
+    # each earlier centroid now belongs to its domain's new name, and routes there in turn
+    router = json.loads((out / "domains" / "router.json").read_text())
+    assert router["names"] == expected
+    assert router["prototype_domains"] == [expected.index(new_of[n]) for n in names]
+    texts = [json.loads(line)["text"] for line in Path(corpus).read_text().splitlines()][::7]
+    then = Router.load(root).route(texts)
+    assert Router.load(str(out)).route(texts) == [new_of[d] for d in then]
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert f"domains kept from {html_escape(root)};" in html
-    # each domain's share then and now, of documents and of ambiguous ones, side by side
+    words = f"kept from {root}, renamed {names[0]} → renamed, merged "
+    words += f"{' + '.join(sorted(names[1:3]))} → {names[2]}"
+    assert f"domains {html_escape(words)};" in html
+    # each domain's share then and now, of documents and of ambiguous ones, side by side; a
+    # merged domain's share then is its parts' sum, its ambiguous share then unknown
     total = sum(d["docs"] for d in manifest["domains"])
+    shares = {d["name"]: d["docs"] / total for d in manifest["domains"]}
+    ambiguous = {d["name"]: d["ambiguous_share"] for d in manifest["domains"]}
+    shares[names[2]] += shares[names[1]]
+    ambiguous[names[2]] = None
+    shares["renamed"], ambiguous["renamed"] = shares[names[0]], ambiguous[names[0]]
     assert source["earlier"] == [
-        {
-            "name": d["name"],
-            "share": round(d["docs"] / total, 6),
-            "ambiguous_share": d["ambiguous_share"],
-        }
-        for d in manifest["domains"]
+        {"name": n, "share": pytest.approx(shares[n], abs=2e-6), "ambiguous_share": ambiguous[n]}
+        for n in expected
     ]
-    for then, now in zip(manifest["domains"], later["domains"], strict=True):
-        cells = [
-            then["name"],
-            f"{100 * then['docs'] / total:.1f}%",
-            f"{100 * now['docs'] / (60 * len(SOURCES)):.1f}%",
-            f"{100 * then['ambiguous_share']:.1f}%",
-            f"{100 * now['ambiguous_share']:.1f}%",
-        ]
+
+    def cell(x):
+        return "–" if x is None else f"{100 * x:.1f}%"
+
+    for now in later["domains"]:
+        n = now["name"]
+        cells = [n, cell(shares[n]), cell(now["docs"] / (60 * len(SOURCES)))]
+        cells += [cell(ambiguous[n]), cell(now["ambiguous_share"])]
         assert "<tr><td>" + "</td><td>".join(cells) + "</td></tr>" in html, cells
     capsys.readouterr()  # the job's own log
     assert main(["domains", "--run", str(out)]) == 0
     printed = capsys.readouterr().out.splitlines()
-    assert printed[0] == f"{len(names)} domains of {later['input_url']}, kept from {root}"
+    assert printed[0] == f"{len(expected)} domains of {later['input_url']}, {words}"
     # the terminal's table: the earlier run's shares where a fitted run has its fit numbers
     assert printed[2].split() == [
         "domain",
@@ -361,15 +380,16 @@ def test_a_later_crawl_keeps_the_domains_of_an_earlier_run(bundled_run, spark, t
         "top",
         "terms",
     ]
-    assert len(printed) == 3 + len(names)  # no fit, so no domain named to read first
-    for line, then, now in zip(printed[3:], manifest["domains"], later["domains"], strict=True):
+    assert len(printed) == 3 + len(expected)  # no fit, so no domain named to read first
+    for line, now in zip(printed[3:], later["domains"], strict=True):
+        n = now["name"]
         assert line.split()[:6] == [
-            now["name"],
+            n,
             f"{now['docs']:,}",
-            f"{100 * now['docs'] / (60 * len(SOURCES)):.1f}%",
-            f"{100 * then['docs'] / total:.1f}%",
-            f"{100 * now['ambiguous_share']:.1f}%",
-            f"{100 * then['ambiguous_share']:.1f}%",
+            cell(now["docs"] / (60 * len(SOURCES))),
+            cell(shares[n]),
+            cell(now["ambiguous_share"]),
+            cell(ambiguous[n]),
         ]
 
 
@@ -387,9 +407,30 @@ def test_reused_domains_must_fit_the_new_runs_settings(bundled_run, tmp_path):
         f"domains.from_run: the domains of {root!r} were built with features.n_buckets=65536; "
         "set the same (--set features.n_buckets=65536)."
     )
-    with pytest.raises(UserError, match=r"has 7 domains but domains.k=5; drop --k"):
+    with pytest.raises(UserError, match=r"gives 7 domains but domains.k=5; drop --k"):
         load_reused_domains(build(overrides=[reuse, "domains.k=5"]))
     with pytest.raises(UserError, match="not a committed split run"):
         load_reused_domains(build(overrides=[f"domains.from_run={tmp_path}"]))
     reused = load_reused_domains(build(overrides=[reuse, "domains.k=7"]))
-    assert reused.router.domains == [d["name"] for d in manifest["domains"]]
+    names = [d["name"] for d in manifest["domains"]]
+    assert reused.router.domains == names
+    # domains.rename: only the earlier run's domains, only names that can name folders, and
+    # domains.k counts the domains after merging
+    renamed = f"domains.rename={json.dumps({'nope': 'x', names[0]: 'y'})}"
+    with pytest.raises(UserError) as err:
+        load_reused_domains(build(overrides=[reuse, renamed]))
+    assert str(err.value) == (
+        f"domains.rename: {root!r} has no domain 'nope'; its domains are {', '.join(names)}."
+    )
+    renamed = f"domains.rename={json.dumps({names[0]: 'Plays by Shakespeare'})}"
+    with pytest.raises(UserError) as err:
+        load_reused_domains(build(overrides=[reuse, renamed]))
+    assert str(err.value) == (
+        "domains.rename: 'Plays by Shakespeare' cannot name a domain (it names folders): use "
+        "lower case letters, digits, '-' and '_', e.g. 'plays-by-shakespeare'."
+    )
+    merged = f"domains.rename={json.dumps({names[0]: 'both', names[1]: 'both'})}"
+    with pytest.raises(UserError, match=r"gives 6 domains but domains.k=7; drop --k"):
+        load_reused_domains(build(overrides=[reuse, merged, "domains.k=7"]))
+    reused = load_reused_domains(build(overrides=[reuse, merged]))
+    assert reused.router.domains == ["both", *names[2:]]
