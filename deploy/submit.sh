@@ -118,8 +118,9 @@ shift 2
 
 spark_home=${SPARK_HOME:-$("$python" -c "import os, pyspark; print(os.path.dirname(pyspark.__file__))")}
 submit=("$spark_home/bin/spark-submit" --master "$master" --name splitlib
-  # the driver's JVM starts before splitlib runs: give it splitlib's quiet logging here
-  --driver-java-options "-Dlog4j.configurationFile=file:$root/splitlib/conf/log4j2.properties"
+  # the driver's JVM starts before splitlib runs: give it splitlib's quiet logging here, and
+  # the options SPLITLIB_JAVA_OPTIONS gives splitlib's own local JVMs
+  --driver-java-options "-Dlog4j.configurationFile=file:$root/splitlib/conf/log4j2.properties ${SPLITLIB_JAVA_OPTIONS:-}"
   --conf "spark.pyspark.driver.python=$python")
 if [[ $master == local* ]]; then
   # local mode: the executors are this process and run this environment; nothing to ship

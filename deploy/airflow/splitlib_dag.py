@@ -46,10 +46,12 @@ def _spark_conf() -> dict[str, str]:
         **shipped,
         "spark.pyspark.python": executors,
         "spark.pyspark.driver.python": PYTHON,
-        # the driver's JVM starts before splitlib runs: its quiet logging has to be set here
+        # the driver's JVM starts before splitlib runs: its quiet logging, and the JVM options
+        # SPLITLIB_JAVA_OPTIONS gives splitlib's own local JVMs, have to be set here
         "spark.driver.extraJavaOptions": (
-            f"-Dlog4j.configurationFile=file:{HOME}/splitlib/conf/log4j2.properties"
-        ),
+            f"-Dlog4j.configurationFile=file:{HOME}/splitlib/conf/log4j2.properties "
+            + os.environ.get("SPLITLIB_JAVA_OPTIONS", "")
+        ).strip(),
     }
 
 
