@@ -28,11 +28,13 @@ java:
 # torch first, with the exact pin: it takes the CPU wheel; another spec pulls a multi-GB CUDA build.
 # The rest through uv, which installs the same packages in about a fifth of pip's time (measured:
 # 1.4 min against 10 min from cold caches); it stays in the venv for the tests' tool venvs.
+# --no-compile: pip would byte-compile every module of torch's wheel, 40 of its 52 s here; Python
+# compiles the few it imports when it first imports them (uv does not byte-compile either).
 # --no-cache: uv rebuilds pyspark's sdist on every install and keeps each build (about 1.8 GB) in
 # its cache; repeated set-ups on one machine filled the disk, so the build lives only for the install.
 $(STAMP): pyproject.toml | java
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q torch==2.13.0 uv
+	$(BIN)/pip install -q --no-compile torch==2.13.0 uv
 	$(BIN)/uv pip install -q --no-cache --python $(BIN)/python -e ".[dev,embed]"
 	touch $(STAMP)
 

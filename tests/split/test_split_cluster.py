@@ -60,6 +60,7 @@ class Cluster:
             "SPARK_HOME": self.home,
             "PYSPARK_PYTHON": BASE_PYTHON,  # no splitlib, no pyarrow: shipping must supply them
             "SPARK_LOG_DIR": str(folder),
+            "SPARK_DAEMON_JAVA_OPTS": JIT,  # the master and workers: short-lived here too
         }
         self.procs: dict[str, subprocess.Popen] = {}
         self.jobs: list[subprocess.Popen] = []  # submitted applications (their drivers)
