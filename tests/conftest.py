@@ -130,23 +130,45 @@ def split_run(spark, tmp_path_factory) -> str:
 # `make test` runs the suite in two pytest-xdist workers (`-n 2 --dist loadfile
 # --no-loadscope-reorder`): a third of the two cores sits idle in a serial run (JVM start-up,
 # subprocesses, one-thread training). A file goes to one worker, so its module fixtures are
-# built once. The longest files go first so that neither worker is left with a long tail.
-# The session's committed runs (bundled_run, split_run) are built once for both workers
-# (`built_once`). xdist's `loadgroup` could not pin files to a worker instead: with this
-# pytest it ignores its groups (measured: every test was scheduled on its own).
-FIRST = (
-    "tests/split/test_split_cluster.py",
-    "tests/deploy/test_airflow_dag.py",
-    "tests/split/test_domain_fit.py",
-)
-LAST = ("tests/split/test_split_job.py",)
+# built once, and a worker takes the next file in this order as it runs out of work: the
+# longest files first, so that neither worker is left with a long file at the end (a long
+# file last left one worker idle for 40-50 s). The seconds are each file's setup and calls in
+# three CI runs on 2026-11-30 (`--durations=0`), rounded; unlisted files take under 10 s and
+# keep their order. The session's committed runs (bundled_run, split_run) are built once for
+# both workers (`built_once`): the cluster test, first, builds the bundled run while the other
+# worker runs the Airflow chain, so no file waits for it. xdist's `loadgroup` could not pin
+# files to a worker instead: with this pytest it ignores its groups (measured).
+SECONDS = {
+    "tests/split/test_split_cluster.py": 306,
+    "tests/deploy/test_airflow_dag.py": 300,
+    "tests/split/test_split_selection.py": 111,
+    "tests/experiment/test_experiment.py": 91,
+    "tests/reliability/test_reliability_scratch.py": 80,
+    "tests/reliability/test_reliability_faults.py": 71,
+    "tests/split/test_multilingual.py": 58,
+    "tests/train/test_train_resume.py": 52,
+    "tests/split/test_domain_fit.py": 49,
+    "tests/split/test_split_determinism.py": 47,
+    "tests/train/test_train_ddp.py": 39,
+    "tests/split/test_split_job.py": 29,
+    "tests/split/test_split_s3.py": 27,
+    "tests/split/test_split_plan.py": 23,
+    "tests/reliability/test_reliability_artefacts.py": 23,
+    "tests/train/test_train_run.py": 23,
+    "tests/split/test_split_quarantine.py": 21,
+    "tests/deploy/test_deploy_lint.py": 20,
+    "tests/split/test_split_progress.py": 19,
+    "tests/reliability/test_reliability_output.py": 19,
+    "tests/reliability/test_reliability_job.py": 19,
+    "tests/train/test_train_cli.py": 18,
+    "tests/split/test_split_user_errors.py": 10,
+}
 
 
 def pytest_collection_modifyitems(config, items):
     root = config.rootpath
 
     def order(item) -> int:
-        path = str(item.path.relative_to(root))
-        return FIRST.index(path) if path in FIRST else len(FIRST) + (path in LAST)
+        return -SECONDS.get(str(item.path.relative_to(root)), 0)
 
     items.sort(key=order)  # stable: the order within a file stays the file's

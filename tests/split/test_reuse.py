@@ -39,6 +39,10 @@ def test_merged_prototypes_send_each_text_to_its_old_domains_new_name():
     new_of = np.array([0, 0, 1, 2])
     assert (new == new_of[old]).all()
     assert (margin > 0).all()  # a text torn between a and b is no longer ambiguous
+    # names can be swapped: a name given away is free for another domain
+    swapped = renamed(before, {"a": "b", "b": "a"}, "runs/may")
+    assert swapped.domains == ["b", "a", "c", "d"]
+    assert swapped.owners.tolist() == before.owners.tolist()
 
 
 def test_a_merge_across_languages_is_refused():
