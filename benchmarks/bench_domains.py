@@ -65,6 +65,7 @@ CORPORA = ("imbalanced", "technical", "wiki-topics", "heldout-dict", "heldout-do
 CORPORA += ("heldout-mix", "heldout-five", "heldout-six", "heldout-seven", "heldout-eight")
 CORPORA += ("heldout-nine", "heldout-ten", "heldout-eleven", "heldout-thirteen")
 CORPORA += ("heldout-fourteen", "heldout-fifteen", "heldout-sixteen", "heldout-seventeen")
+CORPORA += ("heldout-eighteen",)
 TUNING = ("bundled", "tuning-debian")
 N_BUCKETS = 1 << 16
 

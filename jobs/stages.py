@@ -382,8 +382,8 @@ def domain_warnings(cfg: SplitConfig, fit: dict, names: list[str]) -> list[str]:
         listed = ", ".join(f"{n} ({a:.2f})" for n, a in apart)
         lines.append(
             f"domains the {other} fit does not find (Jaccard under {d.min_domain_agreement} "
-            f"with its closest domain, domains.min_domain_agreement): {listed}. On seven unseen "
-            "corpora with known sources, 22 of the 38 domains under 0.5 were a piece of a "
+            f"with its closest domain, domains.min_domain_agreement): {listed}. On eight unseen "
+            "corpora with known sources, 27 of the 43 domains under 0.5 were a piece of a "
             "source or a mix of sources (benchmarks/RESULTS.md, round 15): read their examples "
             "in the report before relying on them."
         )

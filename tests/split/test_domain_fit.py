@@ -441,7 +441,7 @@ def test_domains_to_read_first_are_named_with_their_numbers():
     )
     assert apart.startswith(
         "domains the tf-idf fit does not find (Jaccard under 0.5 with its closest domain, "
-        "domains.min_domain_agreement): python-module (0.31). On seven unseen corpora"
+        "domains.min_domain_agreement): python-module (0.31). On eight unseen corpora"
     )
     tfidf_kept = {**fit, "choice": {**fit["choice"], "chosen": "tfidf"}}
     assert domain_warnings(cfg, tfidf_kept, names)[1].startswith("domains the embedding fit")
