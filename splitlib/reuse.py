@@ -119,6 +119,11 @@ def renamed(router: Router, rename: dict[str, str], root: str) -> Router:
         )
     new_of = [rename.get(old, old) for old in router.domains]
     names = list(dict.fromkeys(new_of))  # in the order of the old domains they first take
+    if len(names) < 2:
+        raise UserError(
+            f"domains.rename: every domain of {root!r} would be {names[0]!r}; a split needs at "
+            "least 2 domains, so keep two names apart."
+        )
     index = np.array([names.index(new) for new in new_of], dtype=np.int32)
     groups = None
     if router.groups is not None:  # a domain stays within one language group

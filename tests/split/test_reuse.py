@@ -54,6 +54,15 @@ def test_a_merge_across_languages_is_refused():
     )
 
 
+def test_a_rename_that_leaves_one_domain_is_refused():
+    with pytest.raises(UserError) as err:
+        renamed(_router(), {"a": "all", "b": "all", "c": "all", "d": "all"}, "runs/may")
+    assert str(err.value) == (
+        "domains.rename: every domain of 'runs/may' would be 'all'; a split needs at least 2 "
+        "domains, so keep two names apart."
+    )
+
+
 def test_earlier_shares_and_the_words_for_a_reader():
     earlier = [
         {"name": "a", "share": 0.5, "ambiguous_share": 0.1},
