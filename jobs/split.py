@@ -48,6 +48,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="with --domains-from: give that run's domain OLD the name NEW (repeatable); two "
         "domains given one name become one domain",
     )
+    p.add_argument(
+        "--split",
+        action="append",
+        default=[],
+        metavar="NAME[=N]",
+        help="with --domains-from: cut the kept domain NAME (its name after --rename) into N "
+        "parts (default 2), named from their words (repeatable)",
+    )
     p.add_argument("--config", help="TOML or YAML file with config sections")
     p.add_argument(
         "--set",
@@ -83,6 +91,8 @@ def config_from_args(args: argparse.Namespace) -> config_mod.SplitConfig:
             overrides.append(f"{key}={value}")
     if args.rename:
         overrides.append(f"domains.rename={json.dumps(rename_pairs(args.rename))}")
+    if args.split:
+        overrides.append(f"domains.split={json.dumps(split_parts(args.split))}")
     return config_mod.build(args.config, overrides)
 
 
@@ -97,6 +107,19 @@ def rename_pairs(pairs: list[str]) -> dict[str, str]:
             )
         rename[old.strip()] = new.strip()
     return rename
+
+
+def split_parts(items: list[str]) -> dict[str, int]:
+    """--split NAME[=N] ... as {NAME: N}; N is 2 when not given."""
+    parts = {}
+    for item in items:
+        name, sep, count = item.partition("=")
+        if not name.strip() or (sep and not count.strip().isdigit()):
+            raise UserError(
+                f"--split takes NAME or NAME=N, got {item!r} (e.g. --split reference=3)."
+            )
+        parts[name.strip()] = int(count) if sep else 2
+    return parts
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,10 +38,10 @@ from splitlib.errors import UserError
 from splitlib.ngrams import from_arrow
 from splitlib.progress import Progress
 from splitlib.relevance import DomainModels
-from splitlib.reuse import load_reused_domains
+from splitlib.reuse import load_reused_domains, name_parts, split_reused
 from splitlib.routing import Router, prefix_accuracy
 from splitlib.selection import KEY_BINS, prune_threshold, resample_cutoffs
-from splitlib.summary import domain_agreements, domain_stabilities, rename_words, rounded
+from splitlib.summary import domain_agreements, domain_stabilities, reused_words, rounded
 from splitlib.tokenizer import tokenizer_info, train_tokenizer
 from udfs.aggregate import PARTIAL_DDL, add_domain_counts, partial_sums, reduce_partials
 from udfs.domains import ASSIGN_DDL, WORDS_DDL, assigner, word_counter
@@ -273,8 +273,11 @@ def domains_stage(
             "Lower domains.k, or raise domains.sample_docs, or add data."
         )
     label_index = {label: i for i, label in enumerate(labels)} if label_mode else None
+    cuts: dict[str, dict] = {}
     if reused is not None:  # no fit: the earlier run's domains in the earlier run's space
+        cuts = split_reused(reused, cfg, rows) if cfg.domains.split else {}
         r = reused.router
+        k = len(r.domains)
         idf, dims, centroids, fit = r.idf, r.dims, r.centroids, None
         groups, owners = r.groups, r.owners
     else:
@@ -291,6 +294,8 @@ def domains_stage(
     sample.unpersist()
     terms = top_terms(counts, cfg.domains.top_terms)
     if reused is not None:
+        if cuts:  # the parts get names from their words, like fitted domains
+            name_parts(reused, cuts, domain_names(counts, k))
         names = list(reused.router.domains)
     elif label_mode:
         names = unique_names(labels)
@@ -304,8 +309,7 @@ def domains_stage(
             progress.note(line)
     detail = f"{k} domains: {', '.join(names)}"
     if reused is not None:
-        renamed = rename_words(reused.provenance["renamed"])
-        detail += f"; kept from {reused.provenance['run']}" + (f", {renamed}" if renamed else "")
+        detail += f"; {reused_words(reused.provenance)}"
     if fit is not None and groups is None:
         detail += f"; best of {len(fit['objectives'])} fits, stability {fit['stability']}"
     progress.done(n_sample, "sampled docs", detail)

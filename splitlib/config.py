@@ -95,6 +95,9 @@ class DomainConfig:
     # with from_run: new names for its domains, {old = "new"}; two old names given one new
     # name (or an old name given another kept domain's) merge into one domain
     rename: dict[str, str] = field(default_factory=dict)
+    # with from_run: kept domains (by their names after rename) each cut into this many parts,
+    # {name = 2}, fitted on the domain's sampled documents; the parts are named from their words
+    split: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -218,7 +221,17 @@ class SplitConfig:
                     "bad config: domains.rename renames the domains of domains.from_run; "
                     "give the run whose domains to rename (--domains-from RUN)."
                 )
+            if self.domains.split:
+                raise UserError(
+                    "bad config: domains.split cuts domains of domains.from_run; give the run "
+                    "whose domains to cut (--domains-from RUN), or fit more domains (--k)."
+                )
             return
+        for name, parts in self.domains.split.items():
+            if not 2 <= parts <= 16:
+                raise UserError(
+                    f"bad config: domains.split.{name}={parts}: cut a domain into 2 to 16 parts."
+                )
         if self.input.label_field is not None:
             raise UserError(
                 "bad config: domains.from_run and input.label_field both give the domains; "
@@ -291,15 +304,17 @@ def _coerce(key: str, value: Any, kind: Any) -> Any:
         if isinstance(value, (str, int, float)):
             return str(value)
     elif origin is dict:
-        if isinstance(value, dict):
-            return {str(k): str(v) for k, v in value.items()}
+        parsed = value
         if isinstance(value, str):
             try:
                 parsed = json.loads(value)
             except json.JSONDecodeError:
                 parsed = None
-            if isinstance(parsed, dict):
+        if isinstance(parsed, dict):
+            item = typing.get_args(kind)[1]
+            if item is str:
                 return {str(k): str(v) for k, v in parsed.items()}
+            return {str(k): _coerce(f"{key}.{k}", v, item) for k, v in parsed.items()}
     raise UserError(f"bad config: {key} must be {getattr(kind, '__name__', kind)}, got {value!r}.")
 
 

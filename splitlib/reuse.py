@@ -17,9 +17,11 @@ import numpy as np
 
 from splitlib import storage
 from splitlib.config import SplitConfig
-from splitlib.domains import safe_name
+from splitlib.discovery import discover_domains, tfidf_rows
+from splitlib.domains import assign, safe_name
 from splitlib.errors import UserError
 from splitlib.manifest import manifest_url, read_manifest, run_root_of
+from splitlib.ngrams import from_arrow
 from splitlib.routing import Router
 
 
@@ -65,7 +67,14 @@ def load_reused_domains(cfg: SplitConfig) -> ReusedDomains:
         new_of = [cfg.domains.rename.get(name, name) for name in old]
         # every domain renamed or merged, a domain merged into under its own name too
         changed = {o: n for o, n in zip(old, new_of, strict=True) if o != n or new_of.count(n) > 1}
-    k = len(router.domains)
+    unknown = sorted(set(cfg.domains.split) - set(router.domains))
+    if unknown:
+        after = " after domains.rename" if cfg.domains.rename else ""
+        raise UserError(
+            f"domains.split: {root!r} has no domain {', '.join(map(repr, unknown))}{after}; "
+            f"its domains are {', '.join(router.domains)}."
+        )
+    k = len(router.domains) + sum(n - 1 for n in cfg.domains.split.values())
     if cfg.domains.k and cfg.domains.k != k:
         raise UserError(
             f"domains.from_run: {root!r} gives {k} domains but domains.k={cfg.domains.k}; "
@@ -79,6 +88,7 @@ def load_reused_domains(cfg: SplitConfig) -> ReusedDomains:
         "input_url": manifest.get("input_url"),
         "domains": old,  # that run's names
         "renamed": changed,  # {old: new}
+        "split": {},  # {kept name: what it was cut into}, filled in by the domains stage
         # each domain's share of documents and of ambiguous ones there, to set beside this
         # run's: a new kind of text in the crawl shows as a domain that grows and blurs
         "earlier": earlier,
@@ -152,3 +162,118 @@ def merged_shares(earlier: list[dict], rename: dict[str, str]) -> list[dict]:
         else:
             merged[new] = {**e, "name": new}
     return list(merged.values())
+
+
+def split_reused(reused: ReusedDomains, cfg: SplitConfig, rows) -> dict[str, dict]:
+    """domains.split on the reused domains, fitted on the job's sample `rows` (Arrow: the
+    unigram buckets and counts, and the language with domains per language)."""
+    r = reused.router
+    vectors = tfidf_rows(
+        from_arrow(rows.column("uni_buckets"), rows.column("uni_counts")), r.idf, r.dims, r.seed
+    )
+    languages = rows.column("language").to_pylist() if r.groups is not None else None
+    d = cfg.domains
+    reused.router, cuts = split_domains(
+        r, vectors, languages, d.split, cfg.seed, d.restarts, d.max_iter
+    )
+    return cuts
+
+
+def name_parts(reused: ReusedDomains, cuts: dict[str, dict], generated: list[str]) -> None:
+    """Give the parts of each cut domain the names `generated` from the words of every domain
+    (kept names stay), and record the cuts and the earlier shares under the final names."""
+    names = list(reused.router.domains)
+    for cut in cuts.values():
+        for i in cut["parts"]:
+            taken = set(names[:i] + names[i + 1 :])
+            names[i] = generated[i] if generated[i] not in taken else f"{generated[i]}-{i}"
+        cut["into"] = [names[i] for i in cut.pop("parts")]
+    reused.router = replace(reused.router, domains=names)
+    source = reused.provenance
+    source["split"] = cuts
+    source["earlier"] = split_shares(source["earlier"], {p: c["into"] for p, c in cuts.items()})
+
+
+def split_domains(
+    router: Router,
+    vectors,
+    languages: list[str] | None,
+    parts: dict[str, int],
+    seed: int,
+    restarts: int,
+    max_iter: int,
+) -> tuple[Router, dict[str, dict]]:
+    """The router with each domain of `parts` cut in its number of parts: a k-means fit (best
+    of `restarts`, tf-idf like the rest) on the sampled documents (`vectors`, in the router's
+    space) that the domain holds. Each part takes the domain's place, largest first, with a
+    provisional name `NAME-1`, `NAME-2` ... that the caller replaces by one from its words.
+
+    The parts' centroids replace the domain's, and every document still goes to its nearest
+    centroid: a document of another domain nearer to a part than to its own domain moves
+    into it, and one of the cut domain may move out. How many, on the sample, is returned
+    per cut domain with its parts' indices, so the job can say so."""
+    from splitlib.language import allowed_domains
+
+    def allowed(groups):
+        return None if groups is None else allowed_domains(languages, groups)
+
+    owners = np.arange(len(router.domains)) if router.owners is None else router.owners
+    before, _, _ = assign(vectors, router.centroids, allowed(router.groups), router.owners)
+    names: list[str] = []
+    groups: list[str] = []
+    rows: list[np.ndarray] = []
+    new_owners: list[int] = []
+    cuts: dict[str, dict] = {}
+    for d, name in enumerate(router.domains):
+        group = router.groups[d] if router.groups is not None else ""
+        if name not in parts:
+            kept = router.centroids[owners == d]
+            rows.append(kept)
+            new_owners += [len(names)] * len(kept)
+            names.append(name)
+            groups.append(group)
+            continue
+        n = parts[name]
+        members = np.flatnonzero(before == d)
+        if len(members) < 2 * n:
+            raise UserError(
+                f"domains.split: {name!r} holds {len(members)} sampled documents, too few to "
+                f"cut into {n} parts (at least {2 * n}); cut it into fewer parts or raise "
+                "domains.sample_docs."
+            )
+        fit = discover_domains(
+            vectors[members], n, seed, restarts, max_iter, stability=False, scan=0
+        )
+        sizes = np.bincount(fit.labels, minlength=n)
+        first = len(names)
+        for j, c in enumerate(np.argsort(-sizes, kind="stable")):
+            rows.append(fit.centroids[c : c + 1])
+            new_owners.append(len(names))
+            names.append(f"{name}-{j + 1}")
+            groups.append(group)
+        cuts[name] = {"old": d, "parts": list(range(first, first + n)), "docs": len(members)}
+    result = replace(
+        router,
+        domains=names,
+        centroids=np.concatenate(rows).astype(np.float32),
+        groups=None if router.groups is None else groups,
+        owners=np.asarray(new_owners, dtype=np.int32),
+    )
+    after, _, _ = assign(vectors, result.centroids, allowed(result.groups), result.owners)
+    for cut in cuts.values():
+        was, now = before == cut.pop("old"), np.isin(after, cut["parts"])
+        cut["moved_in"] = int((now & ~was).sum())  # from other domains into the parts
+        cut["moved_out"] = int((was & ~now).sum())  # from the cut domain to other domains
+    return result, cuts
+
+
+def split_shares(earlier: list[dict], parts: dict[str, list[str]]) -> list[dict]:
+    """The earlier run's shares under this run's domains: a cut domain's parts take its place,
+    with no share then (that run did not have them)."""
+    out: list[dict] = []
+    for e in earlier:
+        if e["name"] in parts:
+            out += [{"name": p, "share": None, "ambiguous_share": None} for p in parts[e["name"]]]
+        else:
+            out.append(e)
+    return out

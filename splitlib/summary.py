@@ -89,10 +89,22 @@ def domain_mode_words(body: dict) -> str:
     """The same for a reader: 'by given labels', 'by k-means', 'kept from RUN'."""
     mode = body.get("domain_mode")
     if mode == "from_run":
-        source = body.get("domains_from") or {}
-        renamed = rename_words(source.get("renamed") or {})
-        return f"kept from {source.get('run')}" + (f", {renamed}" if renamed else "")
+        return reused_words(body.get("domains_from") or {})
     return "by given labels" if mode == "labels" else "by k-means"
+
+
+def reused_words(source: dict) -> str:
+    """The manifest's `domains_from` for a reader: 'kept from RUN, renamed a → b, merged
+    c + d → e, split f into g + h (12 documents of other domains moved in, 3 out)'."""
+    words = [f"kept from {source.get('run')}"]
+    renamed = rename_words(source.get("renamed") or {})
+    words += [renamed] if renamed else []
+    for old, cut in (source.get("split") or {}).items():
+        moved = f"{cut['moved_in']:,} sampled documents of other domains moved in"
+        words.append(
+            f"split {old} into {' + '.join(cut['into'])} ({moved}, {cut['moved_out']:,} out)"
+        )
+    return ", ".join(words)
 
 
 def rename_words(rename: dict[str, str]) -> str:

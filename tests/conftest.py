@@ -150,7 +150,7 @@ SECONDS = {
     "tests/split/test_domain_fit.py": 49,
     "tests/split/test_split_determinism.py": 47,
     "tests/train/test_train_ddp.py": 39,
-    "tests/split/test_split_job.py": 29,
+    "tests/split/test_split_job.py": 43,
     "tests/split/test_split_s3.py": 27,
     "tests/split/test_split_plan.py": 23,
     "tests/reliability/test_reliability_artefacts.py": 23,

@@ -66,6 +66,36 @@ def test_reused_domains_conflict_with_labels_and_with_the_output_folder():
     )
 
 
+def test_the_run_command_takes_domains_to_split(tmp_path):
+    from jobs.split import config_from_args, parse_args
+
+    argv = ["--domains-from", "may", "--split", "reference", "--split", " bible = 3 "]
+    assert config_from_args(parse_args(argv)).domains.split == {"reference": 2, "bible": 3}
+    for bad in ("reference=", "=3", "reference=two"):
+        with pytest.raises(UserError) as err:
+            config_from_args(parse_args(["--domains-from", "may", "--split", bad]))
+        assert str(err.value) == (
+            f"--split takes NAME or NAME=N, got {bad!r} (e.g. --split reference=3)."
+        )
+    # in a config file, a table of name = parts; the parts are counted, 2 to 16
+    config = tmp_path / "split.toml"
+    config.write_text('[domains]\nfrom_run = "may"\n[domains.split]\nreference = 3\n')
+    assert build(str(config)).domains.split == {"reference": 3}
+    for parts, message in (
+        ("1", "bad config: domains.split.reference=1: cut a domain into 2 to 16 parts."),
+        ('"many"', "bad config: domains.split.reference must be int, got 'many'."),
+    ):
+        with pytest.raises(UserError) as err:
+            build(overrides=["domains.from_run=may", f'domains.split={{"reference": {parts}}}'])
+        assert str(err.value) == message
+    with pytest.raises(UserError) as err:
+        config_from_args(parse_args(["--split", "reference"]))
+    assert str(err.value) == (
+        "bad config: domains.split cuts domains of domains.from_run; give the run whose "
+        "domains to cut (--domains-from RUN), or fit more domains (--k)."
+    )
+
+
 def test_the_run_command_takes_domains_from_a_run():
     from jobs.split import config_from_args, parse_args
 

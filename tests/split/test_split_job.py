@@ -434,3 +434,77 @@ def test_reused_domains_must_fit_the_new_runs_settings(bundled_run, tmp_path):
         load_reused_domains(build(overrides=[reuse, merged, "domains.k=7"]))
     reused = load_reused_domains(build(overrides=[reuse, merged]))
     assert reused.router.domains == ["both", *names[2:]]
+    # domains.split: only domains the run has (after renaming), and domains.k counts the parts
+    cut = f"domains.split={json.dumps({'both': 3})}"
+    with pytest.raises(UserError) as err:
+        load_reused_domains(build(overrides=[reuse, cut]))
+    assert str(err.value) == (
+        f"domains.split: {root!r} has no domain 'both'; its domains are {', '.join(names)}."
+    )
+    with pytest.raises(UserError, match=r"gives 8 domains but domains.k=6; drop --k"):
+        load_reused_domains(build(overrides=[reuse, merged, cut, "domains.k=6"]))
+
+
+def test_a_kept_domain_cut_in_parts_finds_the_sources_merged_into_it(
+    bundled_run, spark, tmp_path, capsys
+):
+    """domains.split on a reused run: the Bible's and the recipes' domains, merged by
+    domains.rename and cut in two again, come back as the two domains they were, document by
+    document and under the names the fit gave them (the parts are named from their words);
+    every other document stays where the earlier run put it, and the run routes as it assigned."""
+    from helpers import subset, write_jsonl
+
+    from jobs.pipeline import run_split
+    from splitlib.cli import main
+    from splitlib.config import build
+    from splitlib.routing import Router
+
+    root, manifest = bundled_run
+    names = [d["name"] for d in manifest["domains"]]
+    records = subset(60)
+    earlier = _read(root, "docs/*.parquet").to_pydict()
+    before = dict(zip(earlier["id"], earlier["domain"], strict=True))
+    source = {r["id"]: r["source"] for r in records}
+
+    def holding(src: str) -> str:  # the earlier domain with most of a source's documents
+        domains = [before[i] for i, s in source.items() if s == src]
+        return max(set(domains), key=domains.count)
+
+    bible, recipes = holding("kjv-bible"), holding("wikibooks-recipes")
+    corpus = write_jsonl(tmp_path / "later.jsonl", records)
+    out = tmp_path / "cut"
+    later = run_split(
+        build(
+            overrides=[
+                f"input.path={corpus}",
+                f"out={out}",
+                "features.vocab_size=1024",
+                f"domains.from_run={root}",
+                f"domains.rename={json.dumps({bible: 'scripture-and-food', recipes: 'scripture-and-food'})}",
+                f"domains.split={json.dumps({'scripture-and-food': 2})}",
+            ]
+        ),
+        spark=spark,
+    )
+    first = min(names.index(bible), names.index(recipes))
+    kept = [n for n in names if n not in (bible, recipes)]
+    parts = later["domains_from"]["split"]["scripture-and-food"]
+    assert sorted(parts["into"]) == sorted([bible, recipes])
+    assert [d["name"] for d in later["domains"]] == kept[:first] + parts["into"] + kept[first:]
+    assert parts == {"into": parts["into"], "docs": 120, "moved_in": 0, "moved_out": 0}
+    after = _read(str(out), "docs/*.parquet").select(["id", "domain"]).to_pydict()
+    assert len(after["id"]) == len(records)
+    assert after["domain"] == [before[i] for i in after["id"]]
+    texts = {r["id"]: r["text"] for r in records}
+    assert Router.load(str(out)).route([texts[i] for i in after["id"]]) == after["domain"]
+    words = f"kept from {root}, merged {' + '.join(sorted([bible, recipes]))} → "
+    words += f"scripture-and-food, split scripture-and-food into {' + '.join(parts['into'])} "
+    words += "(0 sampled documents of other domains moved in, 0 out)"
+    capsys.readouterr()  # the job's own log
+    assert main(["domains", "--run", str(out)]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == f"{len(names)} domains of {later['input_url']}, {words}"
+    # a part has no share in the earlier run: '–' where a kept domain has its share then
+    for line in printed[3:]:
+        cells = line.split()
+        assert (cells[3] == "–") == (cells[0] in parts["into"]), line
