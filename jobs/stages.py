@@ -36,6 +36,7 @@ from splitlib.divergence import domain_divergences
 from splitlib.domains import domain_names, top_terms, unique_names
 from splitlib.errors import UserError
 from splitlib.ngrams import from_arrow
+from splitlib.novelty import far_shares, far_warnings, score_bins, score_floors
 from splitlib.progress import Progress
 from splitlib.relevance import DomainModels
 from splitlib.reuse import load_reused_domains, name_parts, split_reused
@@ -84,7 +85,7 @@ class Statistics:
     domain_counts: np.ndarray  # (K, n_buckets) training n-gram counts
     divergences: dict
     per_domain: list[dict]
-    hist: np.ndarray  # (K, 2, HIST_BINS), see relevance_histograms
+    hist: np.ndarray  # (K, 3, HIST_BINS), see relevance_histograms
     valid_fraction: list[float]
 
 
@@ -735,8 +736,24 @@ def statistics_stage(
     )
     per_domain = domain_totals(scored, k, cfg.domains.ambiguous_margin)
     hist = relevance_histograms(scored, k)
+    add_floors(per_domain, hist[:, 2, :], domains)
+    for line in (domains.reused_from or {}).get("warnings", []):
+        progress.note(line)
     progress.done(sum(d["docs"] for d in per_domain), "docs")
     return Statistics(scored, domain_counts, divergences, per_domain, hist, fractions)
+
+
+def add_floors(per_domain: list[dict], score_hist: np.ndarray, domains: Domains) -> None:
+    """Each domain's score floor and, for kept domains, the share under the earlier floor."""
+    floors = score_floors(score_hist)
+    earlier = {e["name"]: e for e in (domains.reused_from or {}).get("earlier", [])}
+    then = [earlier.get(name, {}) for name in domains.names]
+    far = far_shares(score_hist, [e.get("score_floor") for e in then])
+    for d, (floor, below), now in zip(per_domain, floors, far, strict=True):
+        d.update(score_floor=floor, below_floor_share=below, far_share=now)
+    if domains.reused_from is not None:
+        before = [e.get("below_floor_share") for e in then]
+        domains.reused_from["warnings"] = far_warnings(domains.names, far, before)
 
 
 def domain_totals(scored: DataFrame, k: int, ambiguous_margin: float) -> list[dict]:
@@ -775,7 +792,8 @@ def domain_totals(scored: DataFrame, k: int, ambiguous_margin: float) -> list[di
 
 
 def relevance_histograms(final: DataFrame, k: int) -> np.ndarray:
-    """(K, 2, bins): [:, 0] documents by own-domain relevance, [:, 1] train tokens by best relevance."""
+    """(K, 3, bins): [:, 0] documents by own-domain relevance, [:, 1] train tokens by best
+    relevance, [:, 2] documents by score (cosine to their domain; splitlib.novelty)."""
     lo, hi = HIST_RANGE
     width = (hi - lo) / HIST_BINS
 
@@ -789,11 +807,13 @@ def relevance_histograms(final: DataFrame, k: int) -> np.ndarray:
         b_best = np.clip(((best - lo) / width).astype(np.int64), 0, HIST_BINS - 1)
         np.add.at(acc, (d, 0, b_own), 1)
         np.add.at(acc, (d[train], 1, b_best[train]), tokens[train])
+        score = batch.column("score").to_numpy(zero_copy_only=False)
+        np.add.at(acc, (d, 2, score_bins(score, HIST_BINS)), 1)
 
-    cols = final.select("domain", "relevance_own", "relevance_best", "n_tokens", "split")
+    cols = final.select("domain", "relevance_own", "relevance_best", "n_tokens", "split", "score")
     return reduce_partials(
-        cols.mapInArrow(partial_sums((k, 2, HIST_BINS), "int64", add), PARTIAL_DDL),
-        (k, 2, HIST_BINS),
+        cols.mapInArrow(partial_sums((k, 3, HIST_BINS), "int64", add), PARTIAL_DDL),
+        (k, 3, HIST_BINS),
         "int64",
     )
 

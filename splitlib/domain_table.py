@@ -39,11 +39,12 @@ def table_lines(
     domains: list[dict], terms: int = 6, earlier: list[dict] | None = None
 ) -> list[str]:
     """The aligned table: domain, docs, share, stable, features agree, top terms; for domains
-    kept from an earlier run (`earlier`: its shares), that run's share and both ambiguous
-    shares instead of the two fit numbers, which such a run does not have."""
+    kept from an earlier run (`earlier`: its shares), that run's share, both ambiguous shares
+    and the shares under that run's score floor, now and then, instead of the two fit numbers,
+    which such a run does not have."""
     total = sum(d["docs"] for d in domains) or 1
     then = {e["name"]: e for e in earlier or []}
-    middle = ["then", "ambiguous", "then"] if earlier else ["stable", "agree"]
+    middle = ["then", "ambiguous", "then", "far", "then"] if earlier else ["stable", "agree"]
     head = ["domain", "docs", "share", *middle, "top terms"]
     rows = []
     for d in domains:
@@ -51,6 +52,8 @@ def table_lines(
             e = then.get(d["name"], {})
             numbers = [percent(e.get("share")), percent(d.get("ambiguous_share"))]
             numbers.append(percent(e.get("ambiguous_share")))
+            # under the earlier run's score floor, now and then (splitlib.novelty)
+            numbers += [percent(d.get("far_share")), percent(e.get("below_floor_share"))]
         else:  # absent in runs written before these numbers
             numbers = [_number(d.get("stability")), _number(d.get("agreement"))]
         share = f"{100 * d['docs'] / total:.1f}%"
@@ -79,6 +82,7 @@ def domain_lines(manifest: dict, examples: int = 0) -> list[str]:
     earlier = (manifest.get("domains_from") or {}).get("earlier")
     lines = header_lines(manifest) + [""] + table_lines(manifest["domains"], earlier=earlier)
     warnings = (manifest.get("domain_fit") or {}).get("domain_warnings") or []
+    warnings += (manifest.get("domains_from") or {}).get("warnings") or []
     lines += [f"Read first: {w}" for w in warnings]
     if examples > 0:
         for d in manifest["domains"]:

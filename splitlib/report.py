@@ -100,11 +100,13 @@ def _examples_section(domains: list[dict]) -> list[str]:
     ]
 
 
-def _domain_warnings(fit: dict | None) -> list[str]:
-    """The domains to read before relying on them (jobs/stages.py: domain_warnings)."""
+def _domain_warnings(fit: dict | None, reused: dict | None = None) -> list[str]:
+    """The domains to read before relying on them (jobs/stages.py: domain_warnings; for kept
+    domains, splitlib.novelty.far_warnings)."""
+    lines = (fit or {}).get("domain_warnings", []) + (reused or {}).get("warnings", [])
     return [
         f"<p style='background:#fde8e8;padding:6px'><b>Read first:</b> {html.escape(line)}</p>"
-        for line in (fit or {}).get("domain_warnings", [])
+        for line in lines
     ]
 
 
@@ -126,14 +128,29 @@ def _reused_section(body: dict) -> list[str]:
                 percent(d["docs"] / total),
                 percent(then.get("ambiguous_share")),
                 percent(d["ambiguous_share"]),
+                percent(then.get("below_floor_share")),
+                percent(d.get("far_share")),
             ]
         )
     return [
         "<h3>Against the run the domains came from</h3>",
         f"<p>The domains of <code>{html.escape(str(source['run']))}</code>, kept without a fit "
         "(domains.from_run). A domain whose share or ambiguous share grows a lot may be taking "
-        "in a kind of text that run did not have: read its examples below.</p>",
-        _table(rows, ["domain", "share then", "share now", "ambiguous then", "ambiguous now"]),
+        "in a kind of text that run did not have: read its examples below. <i>Far</i>: the share "
+        "of the domain's documents scoring under the cosine that 95% of its documents reached in "
+        "that run.</p>",
+        _table(
+            rows,
+            [
+                "domain",
+                "share then",
+                "share now",
+                "ambiguous then",
+                "ambiguous now",
+                "far then",
+                "far now",
+            ],
+        ),
     ]
 
 
@@ -301,7 +318,7 @@ def render(body: dict, hist: np.ndarray | None = None, hist_range=(-4.0, 4.0)) -
                 "top terms",
             ],
         ),
-        *_domain_warnings(body.get("domain_fit")),
+        *_domain_warnings(body.get("domain_fit"), body.get("domains_from")),
         *_reused_section(body),
         _img(figs["sizes"], "domain sizes"),
         *_examples_section(body["domains"]),

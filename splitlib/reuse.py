@@ -105,6 +105,10 @@ def earlier_shares(manifest: dict) -> list[dict]:
             "name": d.get("name"),
             "share": round(d.get("docs", 0) / total, 6),
             "ambiguous_share": d.get("ambiguous_share"),
+            # the score 95% of its documents reached, and the share under it (splitlib.novelty);
+            # absent in runs written before 2026-11-30
+            "score_floor": d.get("score_floor"),
+            "below_floor_share": d.get("below_floor_share"),
         }
         for d in domains
     ]
@@ -152,13 +156,17 @@ def renamed(router: Router, rename: dict[str, str], root: str) -> Router:
 
 def merged_shares(earlier: list[dict], rename: dict[str, str]) -> list[dict]:
     """The earlier run's shares under the new names: a merged domain's share is the sum of its
-    parts'; its ambiguous share is unknown (documents torn between the parts no longer are)."""
+    parts'; its ambiguous share is unknown (documents torn between the parts no longer are);
+    its score floor is the lowest of its parts' (a document is far only if far from all)."""
     merged: dict[str, dict] = {}
     for e in earlier:
         new = rename.get(e["name"], e["name"])
         if new in merged:
-            merged[new]["share"] = round(merged[new]["share"] + e["share"], 6)
-            merged[new]["ambiguous_share"] = None
+            m = merged[new]
+            m["share"] = round(m["share"] + e["share"], 6)
+            m["ambiguous_share"] = m["below_floor_share"] = None
+            floors = (m.get("score_floor"), e.get("score_floor"))
+            m["score_floor"] = None if None in floors else min(floors)
         else:
             merged[new] = {**e, "name": new}
     return list(merged.values())
@@ -273,7 +281,8 @@ def split_shares(earlier: list[dict], parts: dict[str, list[str]]) -> list[dict]
     out: list[dict] = []
     for e in earlier:
         if e["name"] in parts:
-            out += [{"name": p, "share": None, "ambiguous_share": None} for p in parts[e["name"]]]
+            empty = dict.fromkeys(("share", "ambiguous_share", "score_floor", "below_floor_share"))
+            out += [{"name": p, **empty} for p in parts[e["name"]]]
         else:
             out.append(e)
     return out

@@ -156,6 +156,11 @@ def manifest_body(
                 "domain_set_tokens": sets.get(f"domain={name}", {}).get("tokens", 0),
                 "ambiguous_docs": d["ambiguous"],
                 "ambiguous_share": rounded(d["ambiguous"] / d["docs"]) if d["docs"] else 0.0,
+                # splitlib.novelty: the score 95% of the documents reach, the share under it,
+                # and for kept domains the share under the earlier run's floor
+                "score_floor": d.get("score_floor"),
+                "below_floor_share": d.get("below_floor_share"),
+                "far_share": d.get("far_share"),
                 "kl_to_mixture": rounded(div["kl_to_mixture"][i]),
                 "kl_from_mixture": rounded(div["kl_from_mixture"][i]),
                 "js_to_mixture": rounded(div["js_to_mixture"][i]),

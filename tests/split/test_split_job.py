@@ -349,13 +349,32 @@ def test_a_later_crawl_keeps_the_domains_of_an_earlier_run(bundled_run, spark, t
     total = sum(d["docs"] for d in manifest["domains"])
     shares = {d["name"]: d["docs"] / total for d in manifest["domains"]}
     ambiguous = {d["name"]: d["ambiguous_share"] for d in manifest["domains"]}
+    floors = {d["name"]: d["score_floor"] for d in manifest["domains"]}
+    below = {d["name"]: d["below_floor_share"] for d in manifest["domains"]}
     shares[names[2]] += shares[names[1]]
-    ambiguous[names[2]] = None
-    shares["renamed"], ambiguous["renamed"] = shares[names[0]], ambiguous[names[0]]
+    ambiguous[names[2]] = below[names[2]] = None
+    floors[names[2]] = min(floors[names[1]], floors[names[2]])  # far only if far from both
+    for table in (shares, ambiguous, floors, below):
+        table["renamed"] = table[names[0]]
     assert source["earlier"] == [
-        {"name": n, "share": pytest.approx(shares[n], abs=2e-6), "ambiguous_share": ambiguous[n]}
+        {
+            "name": n,
+            "share": pytest.approx(shares[n], abs=2e-6),
+            "ambiguous_share": ambiguous[n],
+            "score_floor": floors[n],
+            "below_floor_share": below[n],
+        }
         for n in expected
     ]
+    # documents of the earlier crawl: each scores as it did there, so a domain's share under
+    # the earlier floor is that of its documents' earlier scores (a merged domain: the lower
+    # floor of its parts)
+    score_then = dict(zip(earlier["id"], earlier["score"], strict=True))
+    for now in later["domains"]:
+        ids = [i for i, d in zip(after["id"], after["domain"], strict=True) if d == now["name"]]
+        under = sum(score_then[i] < floors[now["name"]] for i in ids)
+        assert now["far_share"] == round(under / len(ids), 6), now["name"]
+    assert later["domains_from"]["warnings"] == []
 
     def cell(x):
         return "–" if x is None else f"{100 * x:.1f}%"
@@ -364,6 +383,7 @@ def test_a_later_crawl_keeps_the_domains_of_an_earlier_run(bundled_run, spark, t
         n = now["name"]
         cells = [n, cell(shares[n]), cell(now["docs"] / (60 * len(SOURCES)))]
         cells += [cell(ambiguous[n]), cell(now["ambiguous_share"])]
+        cells += [cell(below[n]), cell(now["far_share"])]
         assert "<tr><td>" + "</td><td>".join(cells) + "</td></tr>" in html, cells
     capsys.readouterr()  # the job's own log
     assert main(["domains", "--run", str(out)]) == 0
@@ -377,19 +397,23 @@ def test_a_later_crawl_keeps_the_domains_of_an_earlier_run(bundled_run, spark, t
         "then",
         "ambiguous",
         "then",
+        "far",
+        "then",
         "top",
         "terms",
     ]
     assert len(printed) == 3 + len(expected)  # no fit, so no domain named to read first
     for line, now in zip(printed[3:], later["domains"], strict=True):
         n = now["name"]
-        assert line.split()[:6] == [
+        assert line.split()[:8] == [
             n,
             f"{now['docs']:,}",
             cell(now["docs"] / (60 * len(SOURCES))),
             cell(shares[n]),
             cell(now["ambiguous_share"]),
             cell(ambiguous[n]),
+            cell(now["far_share"]),
+            cell(below[n]),
         ]
 
 
