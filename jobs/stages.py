@@ -33,10 +33,11 @@ from splitlib.discovery import (
     tfidf_rows,
 )
 from splitlib.divergence import domain_divergences
-from splitlib.domains import domain_names, top_terms, unique_names
+from splitlib.domains import assign, domain_names, top_terms, unique_names
 from splitlib.errors import UserError
+from splitlib.language import allowed_domains
 from splitlib.ngrams import from_arrow
-from splitlib.novelty import far_shares, far_warnings, score_bins, score_floors
+from splitlib.novelty import far_shares, far_warnings, sample_floors, score_bins
 from splitlib.progress import Progress
 from splitlib.relevance import DomainModels
 from splitlib.reuse import load_reused_domains, name_parts, split_reused
@@ -77,6 +78,8 @@ class Domains:
     owners: np.ndarray | None = None
     examples: list[list[dict]] = field(default_factory=list)  # per domain, `domain_examples`
     reused_from: dict | None = None  # domains.from_run: the run whose domains these are
+    # per domain: (score floor, share of the sample under it), splitlib.novelty
+    floors: list[tuple[float | None, float | None]] = field(default_factory=list)
 
 
 @dataclass
@@ -281,11 +284,17 @@ def domains_stage(
         k = len(r.domains)
         idf, dims, centroids, fit = r.idf, r.dims, r.centroids, None
         groups, owners = r.groups, r.owners
+        parts = [i for cut in cuts.values() for i in cut["parts"]]
+        fitted = np.isin(np.arange(k) if owners is None else owners, parts)  # only the parts'
     else:
         idf, dims, centroids, groups, owners, fit = fitted_domains(
             cfg, sample, rows, k, label_index, by_language, features, progress
         )
         k = len(groups) if groups is not None else k  # by language: K per language
+        fitted = np.ones(len(centroids), dtype=bool)
+    floors = domain_floors(
+        cfg, rows, k, (idf, dims, centroids, owners, groups), label_index, fitted
+    )
     assigned = sample.mapInArrow(
         assigner(idf, dims, cfg.seed, centroids, label_index, groups, owners),
         with_columns(sample, ASSIGN_DDL),
@@ -328,7 +337,27 @@ def domains_stage(
         owners,
         examples,
         None if reused is None else reused.provenance,
+        floors,
     )
+
+
+def domain_floors(
+    cfg: SplitConfig, rows, k: int, space: tuple, label_index, fitted: np.ndarray
+) -> list[tuple[float | None, float | None]]:
+    """Each domain's score floor on the sample (splitlib.novelty.sample_floors): the sampled
+    documents in the domains the job gives them, left out of the centroids `fitted` on them.
+    `space`: (idf, dims, centroids, owners, language groups) as the assigner takes them."""
+    idf, dims, centroids, owners, groups = space
+    grams = from_arrow(rows.column("uni_buckets"), rows.column("uni_counts"))
+    vectors = tfidf_rows(grams, idf, dims, cfg.seed)
+    if label_index is not None:
+        domain = np.array([label_index[x] for x in rows.column("label").to_pylist()])
+    else:
+        allowed = None
+        if groups is not None:
+            allowed = allowed_domains(rows.column("language").to_pylist(), groups)
+        domain = assign(vectors, centroids, allowed, owners)[0]
+    return sample_floors(vectors, centroids, owners, domain, fitted, k, HIST_BINS)
 
 
 def fitted_domains(
@@ -745,7 +774,7 @@ def statistics_stage(
 
 def add_floors(per_domain: list[dict], score_hist: np.ndarray, domains: Domains) -> None:
     """Each domain's score floor and, for kept domains, the share under the earlier floor."""
-    floors = score_floors(score_hist)
+    floors = domains.floors
     earlier = {e["name"]: e for e in (domains.reused_from or {}).get("earlier", [])}
     then = [earlier.get(name, {}) for name in domains.names]
     far = far_shares(score_hist, [e.get("score_floor") for e in then])

@@ -1,9 +1,12 @@
 """How far a crawl's documents sit from their domains, and what a later crawl brings that is new.
 
 A document's score is its cosine to the nearest centroid of its domain. Every run records, per
-domain, the **floor**: the score that 95% of the domain's documents reach (the lower edge of
-the histogram bin where the lowest 5% end), and the share of its documents under it (just
-under 5%, by the binning). A run that keeps those domains for a later crawl
+domain, the **floor**: the score that 95% of the domain's sampled documents reach (the lower
+edge of the histogram bin where the lowest 5% end), and the share of them under it (just
+under 5%, by the binning). In a fitted run the sampled documents are those the centroids were
+fitted on, and each pulls its own centroid towards it: its score for the floor is therefore
+its cosine to the mean of the *other* sampled documents nearest the same centroid (leave one
+out), which is what a later document of the same kind gets. A run that keeps those domains for a later crawl
 (`domains.from_run`) counts, per domain, the share of the new documents under the earlier
 run's floor. Text like the earlier crawl's keeps that share near the earlier one; a kind of
 text the earlier crawl did not have lands in the domain it is least unlike, far from its
@@ -14,6 +17,7 @@ the partitioning.
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 SCORE_RANGE = (0.0, 1.0)  # cosine of non-negative tf-idf rows (a projection's may be lower: bin 0)
 FLOOR_QUANTILE = 0.05
@@ -47,6 +51,42 @@ def score_floors(hist: np.ndarray) -> list[tuple[float | None, float | None]]:
         b = int(np.searchsorted(np.cumsum(row), FLOOR_QUANTILE * n))  # the bin the 5% ends in
         out.append((floor_edge(b, bins), round(int(row[:b].sum()) / n, 6)))
     return out
+
+
+def sample_floors(
+    vectors,
+    centroids: np.ndarray,
+    owners: np.ndarray | None,
+    domain: np.ndarray,
+    fitted: np.ndarray,
+    k: int,
+    bins: int,
+) -> list[tuple[float | None, float | None]]:
+    """`score_floors` of the sample: unit `vectors` (sparse or dense), each in its `domain`,
+    scored against the nearest of its domain's rows of `centroids` (`owners`: each row's
+    domain); for rows `fitted` on this sample, against the mean of the other sampled documents
+    nearest that row instead (leave one out)."""
+    n = vectors.shape[0]
+    unit = centroids / np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
+    sims = np.asarray(vectors @ unit.T, dtype=np.float64)
+    own = np.arange(len(centroids)) if owners is None else np.asarray(owners)
+    row = np.where(own[None, :] == domain[:, None], sims, -np.inf).argmax(axis=1)
+    score = sims[np.arange(n), row]
+    onehot = sp.csr_matrix((np.ones(n), (row, np.arange(n))), shape=(len(centroids), n))
+    sums = onehot @ vectors  # each row's sampled documents, summed
+    sums = np.asarray(sums.toarray() if sp.issparse(sums) else sums, dtype=np.float64)
+    x_sum = np.asarray(vectors @ sums.T)[np.arange(n), row]  # x . S
+    x_x = np.asarray(
+        vectors.multiply(vectors).sum(axis=1) if sp.issparse(vectors) else (vectors**2).sum(axis=1)
+    ).ravel()
+    rest = np.sqrt(np.maximum((sums**2).sum(axis=1)[row] - 2 * x_sum + x_x, 0.0))
+    # a document alone at its row has no others: no score without it, so the lowest
+    loo = np.where(rest > 1e-9, (x_sum - x_x) / np.maximum(rest, 1e-12), 0.0)
+    score = np.where(np.asarray(fitted)[row], loo, score)
+    hist = np.bincount(
+        np.asarray(domain, dtype=np.int64) * bins + score_bins(score, bins), minlength=k * bins
+    ).reshape(k, bins)
+    return score_floors(hist)
 
 
 def far_shares(hist: np.ndarray, floors: list[float | None]) -> list[float | None]:

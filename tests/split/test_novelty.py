@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
-from splitlib.novelty import far_shares, far_warnings, score_bins, score_floors
+from splitlib.novelty import far_shares, far_warnings, sample_floors, score_bins, score_floors
 
 
 def _hist(scores: list[float], bins: int = 200) -> np.ndarray:
@@ -47,3 +48,35 @@ def test_a_kept_domain_with_many_far_documents_is_named_to_read_first():
         "were (– then); the crawl may hold a kind of text that run did not have: read its "
         "examples, or fit anew.",
     ]
+
+
+def test_a_fitted_domains_floor_leaves_each_document_out_of_its_centroid():
+    """Domain 0 holds (1,0) twice and (0,1), its centroid their mean; domain 1 holds (0,1)
+    alone. Left out of the mean, (1,0) scores cos((1,0), (1,1)) = 0.7071 and (0,1) scores
+    cos((0,1), (2,0)) = 0; the document alone in domain 1 has no others: 0. Against the
+    centroids themselves they score 0.894, 0.447 and 1."""
+    vectors = sp.csr_matrix(np.array([[1, 0], [1, 0], [0, 1], [0, 1]], dtype=np.float32))
+    centroids = np.array([[2, 1], [0, 1]], dtype=np.float32)
+    domain = np.array([0, 0, 0, 1])
+    fitted = np.array([True, True])
+    assert sample_floors(vectors, centroids, None, domain, fitted, 2, 200) == [
+        (0.0, 0.0),
+        (0.0, 0.0),
+    ]
+    kept = np.array([False, False])  # domains of an earlier run: the plain cosine
+    assert sample_floors(vectors, centroids, None, domain, kept, 2, 200) == [
+        (0.445, 0.0),
+        (0.995, 0.0),
+    ]
+    # with two prototypes for domain 0, (0,1) is nearest its own prototype: alone there
+    owners = np.array([0, 0, 1])
+    protos = np.array([[1, 0], [0, 1], [0, 1]], dtype=np.float32)
+    loo = sample_floors(vectors, protos, owners, domain, np.ones(3, bool), 2, 200)
+    assert loo == [(0.0, 0.0), (0.0, 0.0)]
+    # 20 copies of (1,0) and one (0,1): 5% of 21 documents is more than the one alone
+    many = sp.csr_matrix(np.array([[1, 0]] * 20 + [[0, 1]], dtype=np.float32))
+    [(floor, below)] = sample_floors(
+        many, np.array([[20, 1]], np.float32), None, np.zeros(21, int), np.ones(1, bool), 1, 200
+    )
+    # left out: each copy against (19, 1): 19 / sqrt(362) = 0.9986 (bin 199); (0,1) alone: 0
+    assert (floor, below) == (0.995, round(1 / 21, 6))

@@ -65,15 +65,20 @@ def test_a_rename_that_leaves_one_domain_is_refused():
 
 
 def test_earlier_shares_and_the_words_for_a_reader():
+    floors = {"score_floor": 0.3, "below_floor_share": 0.04}
     earlier = [
-        {"name": "a", "share": 0.5, "ambiguous_share": 0.1},
-        {"name": "b", "share": 0.3, "ambiguous_share": 0.2},
-        {"name": "c", "share": 0.2, "ambiguous_share": 0.05},
+        {"name": "a", "share": 0.5, "ambiguous_share": 0.1, **floors},
+        {"name": "b", "share": 0.3, "ambiguous_share": 0.2, **floors},
+        {"name": "c", "share": 0.2, "ambiguous_share": 0.05, **floors, "score_floor": 0.25},
     ]
+    # a merged domain's floor is its parts' lowest: a document is far only if far from all
     assert merged_shares(earlier, {"a": "x", "b": "c"}) == [
-        {"name": "x", "share": 0.5, "ambiguous_share": 0.1},
-        {"name": "c", "share": 0.5, "ambiguous_share": None},
+        {"name": "x", "share": 0.5, "ambiguous_share": 0.1, **floors},
+        {"name": "c", "share": 0.5, "ambiguous_share": None}
+        | {"score_floor": 0.25, "below_floor_share": None},
     ]
+    earlier[1]["score_floor"] = None  # a run written before floors were recorded
+    assert merged_shares(earlier, {"b": "c"})[1]["score_floor"] is None
     assert rename_words({"a": "x", "b": "c", "c": "c"}) == "renamed a → x, merged b + c → c"
     assert rename_words({"a": "x"}) == "renamed a → x"
     assert rename_words({}) == ""
@@ -141,9 +146,10 @@ def test_a_cut_domain_has_no_share_then_and_the_reader_is_told():
         {"name": "a", "share": 0.6, "ambiguous_share": 0.1},
         {"name": "b", "share": 0.4, "ambiguous_share": 0.2},
     ]
+    none = dict.fromkeys(("share", "ambiguous_share", "score_floor", "below_floor_share"))
     assert split_shares(earlier, {"a": ["x", "y"]}) == [
-        {"name": "x", "share": None, "ambiguous_share": None},
-        {"name": "y", "share": None, "ambiguous_share": None},
+        {"name": "x", **none},
+        {"name": "y", **none},
         {"name": "b", "share": 0.4, "ambiguous_share": 0.2},
     ]
     source = {
