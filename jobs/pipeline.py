@@ -20,6 +20,7 @@ from splitlib.progress import Progress
 from splitlib.reading import (
     DUPLICATE_ID,
     DUPLICATE_TEXT,
+    FORMATS,
     TRUNCATED_FILE,
     list_inputs,
     plan_tasks,
@@ -52,7 +53,14 @@ def _run_split(cfg: SplitConfig, overwrite: bool, spark: SparkSession | None, pr
     input_url = cfg.input.path or bundled_corpus_path()
     if bundled and cfg.input.label_field is None and not cfg.domains.k:
         progress.note(f"no --input: reading the bundled corpus {input_url}")
-    files = list_inputs(input_url)
+    skipped: list[str] = []
+    files = list_inputs(input_url, skipped)
+    if skipped:  # read nothing from them, and say so: a record there is not lost unseen
+        progress.note(
+            f"skipped {len(skipped)} input file(s) in no format splitlib reads ({FORMATS}): "
+            f"{', '.join(skipped[:5])}{', ...' if len(skipped) > 5 else ''}; listed in the "
+            "manifest's skipped_inputs."
+        )
     attempt = prepare_output(cfg, overwrite, [] if bundled else [input_url])
     final_cfg, cfg = cfg, dataclasses.replace(cfg, out=attempt)  # every write goes to the attempt
     progress.publish(final_cfg.out)  # progress.json, for schedulers to poll
@@ -72,6 +80,7 @@ def _run_split(cfg: SplitConfig, overwrite: bool, spark: SparkSession | None, pr
     manifest = writing.commit(
         final_cfg, files, input_url, n_read, n_kept, reasons, result, shard_list, progress,
         artefacts=[p for p in moved if p.startswith(("tokenizer/", "domains/"))],
+        skipped=skipped,
     )  # fmt: skip
     ownership.settle(final_cfg.out)
     for df in cached:
@@ -106,6 +115,10 @@ def _write_attempt(cfg, spark, files, input_url, bundled, progress):
             f"input file {bad['file']!r} is corrupt: {bad['detail']}. Nothing was committed; "
             "replace the file, or pass --set input.on_corrupt_file=quarantine to keep what "
             "can be read and quarantine the rest."
+        )
+    if n_read == 0:
+        raise UserError(
+            f"the input {input_url!r} is empty: its files hold no records. Check --input."
         )
     if n_kept == 0:
         raise UserError(

@@ -76,6 +76,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def config_from_args(args: argparse.Namespace) -> config_mod.SplitConfig:
+    if args.k is not None and args.k < 2:  # domains.k = 0 in a config means "the default"
+        raise UserError(
+            f"--k {args.k}: a split needs at least 2 domains; leave --k out for the default."
+        )
     overrides = list(args.set)
     for key, value in (
         ("input.path", args.input),

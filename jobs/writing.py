@@ -180,7 +180,17 @@ def _write_quarantine(out: str, quarantine: DataFrame) -> list[dict]:
 
 
 def commit(
-    cfg, files, input_url, n_read, n_kept, reasons, result, shard_list, progress, artefacts=()
+    cfg,
+    files,
+    input_url,
+    n_read,
+    n_kept,
+    reasons,
+    result,
+    shard_list,
+    progress,
+    artefacts=(),
+    skipped=(),
 ) -> dict:
     """Check the invariants, add the plan, write report.html, then manifest.json last."""
     n_quarantined = sum(reasons.values())
@@ -207,6 +217,7 @@ def commit(
         result=result,
         shards=shard_list,
     )
+    body["skipped_inputs"] = list(skipped)  # files under --input in no format splitlib reads
     body["artefacts"] = manifest_mod.artefact_entries(cfg.out, list(artefacts))
     body["splitlib_version"] = __version__
     body["execution"] = execution

@@ -373,6 +373,8 @@ def load_file(path: str) -> dict[str, Any]:
         raw = storage.read_bytes(path)
     except FileNotFoundError:
         raise UserError(f"config file not found: {path!r}.") from None
+    except IsADirectoryError:
+        raise UserError(f"config {path!r} is a folder; give the TOML or YAML file in it.") from None
     if path.endswith(".toml"):
         import tomllib
 

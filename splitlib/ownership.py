@@ -18,7 +18,7 @@ import json
 import os
 import posixpath
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from splitlib import storage
 from splitlib.errors import UserError
@@ -256,3 +256,94 @@ def discard_quietly(attempt: str) -> None:
 def settle(out: str) -> None:
     """After the commit: the marker lists nothing in flight."""
     _write_marker(out, [])
+
+
+# --- commands that write one file (fit, plan) or a folder of their own (train, sweep, experiment)
+
+PNG_TAG = b"Software\x00splitlib"  # the tEXt chunk splitlib's figures carry
+
+
+def splitlib_png(data: bytes) -> bool:
+    return PNG_TAG in data[:4096]
+
+
+def check_file_out(
+    out: str,
+    inputs: Iterable[str],
+    ours: Callable[[bytes], bool],
+    figures: Iterable[str] = (),
+    name: str = "out.json",
+    no_figures: str = "--no-plots",
+) -> None:
+    """Refuse an --out that is one of the command's inputs, a folder, or a file splitlib did
+    not write (`ours` tells from its bytes); a figure beside it is refused unless it carries
+    splitlib's tag. Nothing is written before this. `name`: the file name to suggest inside
+    a folder; `no_figures`: the command's flag that writes no figures."""
+    target = _normalized(out)
+    for url in inputs:
+        if url and _normalized(url) == target:
+            raise UserError(f"--out {out!r} is an input of this command; write to another path.")
+    fs, path = storage.filesystem(out)
+    if fs.isdir(path):
+        raise UserError(
+            f"--out {out!r} is a folder; give a file path, e.g. {out.rstrip('/')}/{name}."
+        )
+    if fs.exists(path) and not ours(storage.read_bytes(out)):
+        raise UserError(
+            f"--out {out!r} exists and splitlib did not write it; choose another path, or "
+            "move that file away."
+        )
+    for figure in figures:
+        if storage.exists(figure) and not splitlib_png(storage.read_bytes(figure)):
+            raise UserError(
+                f"{figure!r} exists and splitlib did not write it (the figure of --out "
+                f"{out!r}); choose another --out, move that file away, or pass {no_figures}."
+            )
+
+
+def json_with(keys: set[str]) -> Callable[[bytes], bool]:
+    """`ours` for a JSON document splitlib writes: an object with all of `keys`."""
+
+    def check(data: bytes) -> bool:
+        try:
+            doc = json.loads(data)
+        except (ValueError, UnicodeDecodeError):
+            return False
+        return isinstance(doc, dict) and keys <= doc.keys()
+
+    return check
+
+
+def claim_folder(
+    out: str, kind: str, is_main: bool = True, legacy: Callable[[str], bool] | None = None
+) -> None:
+    """For train, sweep and experiment: refuse an --out that is a file, or a folder holding
+    files that this kind of splitlib output did not write; mark a new or empty one as theirs
+    (the marker first, before anything else is written). `legacy`: recognises folders written
+    before the marker existed."""
+    marker = storage.join(out, f".splitlib-{kind}.json")
+    if storage.exists(marker):
+        return
+    fs, path = storage.filesystem(out)
+    if fs.exists(path) and not fs.isdir(path):
+        raise UserError(f"--out {out!r} is a file; {kind} writes a folder: give a new folder.")
+    found = sorted(fs.find(path)) if fs.exists(path) else []
+    found = [f for f in found if not f.endswith(marker.rsplit("/", 1)[-1])]  # another process's
+    if found and not (legacy and legacy(out)):
+        first = found[0][len(path.rstrip("/")) + 1 :]
+        more = f" and {len(found) - 1} more" if len(found) > 1 else ""
+        raise UserError(
+            f"--out {out!r} holds files splitlib's {kind} did not write ({first!r}{more}); "
+            "choose a new or empty folder."
+        )
+    if is_main:
+        storage.write_bytes(marker, json.dumps({"written_by": "splitlib", "kind": kind}).encode())
+
+
+def check_outside_run(out: str, run_root: str, kind: str) -> None:
+    """Refuse an --out of train, sweep or experiment inside the split run it reads."""
+    if _inside(_normalized(out), _normalized(run_root)):
+        raise UserError(
+            f"--out {out!r} is inside the split run {run_root!r} that {kind} reads; write "
+            "its output to a folder of its own."
+        )

@@ -97,12 +97,31 @@ def _kind(path: str) -> tuple[str, str | None] | None:
     return None
 
 
-def list_inputs(url: str) -> list[tuple[str, str, int]]:
-    """(url, name, size in bytes) of every input file under `url` (a file, folder or glob), sorted."""
+# what --input may hold, for messages
+FORMATS = (
+    f"{', '.join(JSONL_SUFFIXES)} (plain or {', '.join(sorted(set(COMPRESSIONS) - {'.zstd'}))})"
+    " and .parquet"
+)
+BOM = b"\xef\xbb\xbf"  # Windows tools start UTF-8 files with it; it is not part of the record
+
+
+def _marker_file(name: str) -> bool:
+    """Hidden files and Spark/Hadoop markers (`_SUCCESS`, `.part-0.crc`): never data."""
+    return posixpath.basename(name).startswith((".", "_"))
+
+
+def list_inputs(url: str, skipped: list[str] | None = None) -> list[tuple[str, str, int]]:
+    """(url, name, size in bytes) of every input file under `url` (a file, folder or glob), sorted.
+
+    Files of other formats are left out; their names (but not hidden files and Spark's
+    markers) are appended to `skipped`, so the job can say so."""
     fs, path = storage.filesystem(url)
     protocol = url.split("://", 1)[0] + "://" if "://" in url else ""
     try:
-        if any(ch in path for ch in "*?["):
+        if fs.isfile(path):  # a file whose name holds '[' is that file, not a pattern
+            found = {path: fs.info(path)}
+            root = posixpath.dirname(path)
+        elif any(ch in path for ch in "*?["):
             found = {p: fs.info(p) for p in fs.glob(path)}
             root = path.split("*", 1)[0].rsplit("/", 1)[0]
         elif fs.isdir(path):
@@ -117,18 +136,29 @@ def list_inputs(url: str) -> list[tuple[str, str, int]]:
         raise UserError(
             f"cannot list input {url!r}: {err}. Check the path and credentials."
         ) from None
-    files = []
+    files, other = [], []
     for p, info in sorted(found.items()):
-        if info.get("type") == "directory" or _kind(p) is None:
+        if info.get("type") == "directory":
             continue
         name = posixpath.relpath(p, root) if root and p != root else posixpath.basename(p)
+        if _kind(p) is None:
+            other += [] if _marker_file(name) else [name]
+            continue
         full = p if not protocol or p.startswith(protocol) else protocol + p
         files.append((full, name, int(info.get("size") or 0)))
+    if not files and other:
+        raise UserError(
+            f"input {url!r} holds no file splitlib reads ({', '.join(other[:3])}"
+            f"{', ...' if len(other) > 3 else ''}): it reads {FORMATS}. Convert the files, "
+            "or pass --input with the corpus's files."
+        )
     if not files:
         raise UserError(
-            f"input not found: no .jsonl/.jsonl.gz/.jsonl.zst/.parquet files at {url!r}. "
+            f"input not found: no {FORMATS} files at {url!r}. "
             "Pass --input with a file, folder or glob of the corpus."
         )
+    if skipped is not None:
+        skipped += other
     return files
 
 
@@ -257,7 +287,8 @@ def validate_record(record: object, raw: bytes, name: str, offset: int, cfg: Inp
                     "input.max_id_bytes"}  # fmt: skip
     text = record.get(cfg.text_field)
     if text is None:
-        return {**row, "reason": MISSING_TEXT, "detail": f"no field {cfg.text_field!r}"}
+        missing = "is null" if cfg.text_field in record else "is missing"
+        return {**row, "reason": MISSING_TEXT, "detail": f"field {cfg.text_field!r} {missing}"}
     if not isinstance(text, str):
         return {
             **row,
@@ -277,7 +308,12 @@ def validate_record(record: object, raw: bytes, name: str, offset: int, cfg: Inp
     if cfg.label_field:
         label = record.get(cfg.label_field)
         if label is None or label == "":
-            return {**row, "reason": MISSING_LABEL, "detail": f"no field {cfg.label_field!r}"}
+            missing = "is missing" if cfg.label_field not in record else f"is {json.dumps(label)}"
+            return {
+                **row,
+                "reason": MISSING_LABEL,
+                "detail": f"field {cfg.label_field!r} {missing}",
+            }
         label = label if isinstance(label, str) else json.dumps(label)
     skip = {cfg.text_field, cfg.id_field, cfg.label_field}
     meta = {meta_column(k): v for k, v in record.items() if k not in skip}
@@ -366,6 +402,8 @@ def _jsonl_rows(task: ReadTask, cfg: InputConfig) -> Iterator[dict]:
                 if task.end >= 0 and offset >= task.end:
                     break
                 stripped = line.rstrip(b"\r")
+                if offset == 0 and stripped.startswith(BOM):
+                    stripped = stripped[len(BOM) :]
                 if stripped.strip():  # blank lines are separators, not records
                     yield _parse_line(stripped, task.name, offset, cfg)
         except StreamCut as cut:

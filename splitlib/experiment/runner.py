@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from splitlib import manifest as manifest_lib
-from splitlib import storage
+from splitlib import ownership, storage
 from splitlib.errors import UserError
 from splitlib.experiment import analysis, law, report
 from splitlib.experiment.arms import Arm, make_arms, training_plan
@@ -57,6 +57,12 @@ def _log(message: str) -> None:
 def check_settings(exp: Experiment) -> None:
     """Write experiment.json, or refuse to resume an --out made with other settings."""
     manifest_lib.read_manifest(exp.manifest)  # one clear line if there is no split there
+    ownership.check_outside_run(exp.out, manifest_lib.run_root_of(exp.manifest), "experiment")
+    ownership.claim_folder(
+        exp.out,
+        "experiment",
+        legacy=lambda out: storage.exists(storage.join(out, "experiment.json")),
+    )
     raw = storage.read_bytes(manifest_lib.manifest_url(manifest_lib.run_root_of(exp.manifest)))
     current = {
         "manifest": exp.manifest,

@@ -17,6 +17,7 @@ import os
 from typing import Any
 
 from splitlib.errors import UserError
+from splitlib.ownership import check_file_out, json_with
 from splitlib.scaling.engine import FitConfig, LawFit, fit_law
 from splitlib.scaling.forms import FORMS
 from splitlib.scaling.runs import load_runs
@@ -94,6 +95,10 @@ def _write(path: str, data: bytes) -> None:
         f.write(data)
 
 
+# keys every plan.json has: how `splitlib plan` knows a file at --out as one it wrote
+PLAN_KEYS = {"form", "n_params", "pretrain_tokens", "special_tokens", "pretrain_fraction"}
+
+
 def _stem(path: str) -> str:
     return path[: -len(".json")] if path.endswith(".json") else path
 
@@ -143,6 +148,10 @@ def fit_main(argv: list[str]) -> int:
         )
     }
     config = build_fit_config(args.config, flags, args.set)
+    figures = (
+        [] if args.no_plots else [f"{_stem(args.out)}-{n}.png" for n in ("curves", "residuals")]
+    )
+    check_file_out(args.out, [args.runs], json_with({"splitlib_law"}), figures, "law.json")
     runs, selection = load_runs(args.runs, config.kinds, config.include_forgetting)
     result = fit_law(runs, config, selection)
     result.document["runs"]["source"] = args.runs
@@ -272,6 +281,10 @@ def plan_main(argv: list[str]) -> int:
     ap.add_argument("--out", default="plan.json", help="where to write plan.json")
     ap.add_argument("--no-plot", action="store_true", help="write no PNG figure")
     args = ap.parse_args(argv)
+    figures = [] if args.no_plot else [f"{_stem(args.out)}.png"]
+    check_file_out(
+        args.out, [args.law, args.manifest], json_with(PLAN_KEYS), figures, "plan.json", "--no-plot"
+    )
     if args.manifest and args.domains:
         raise UserError("give --manifest or --domains, not both.")
     domains, mixture = None, None

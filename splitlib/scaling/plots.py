@@ -25,7 +25,8 @@ def _pyplot():
 
 def _png(fig) -> bytes:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    # the tag tells a later run that splitlib wrote the file, so it may replace it
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": "splitlib"})
     _pyplot().close(fig)
     return buf.getvalue()
 

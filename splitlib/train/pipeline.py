@@ -9,12 +9,14 @@ processes, all read storage and only the main one writes (see `folder.py`), so
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from splitlib import ownership, storage
 from splitlib.errors import UserError
 from splitlib.train import checkpoint as ckpt
 from splitlib.train.data import PackedStream, ReplayStream, split_shards
@@ -76,6 +78,9 @@ class Pipeline:
 
     def _prepare(self) -> None:
         """Write config.json, or check it against this request on --resume."""
+        out = self.cfg.run.out
+        ownership.check_outside_run(out, self.s.run_root, "train")
+        ownership.claim_folder(out, "train", self.rt.is_main, legacy=_trained_before)
         stored = self.folder.read_config()
         current = {
             "config": self.cfg.to_dict(),
@@ -301,3 +306,15 @@ def _differences(stored: dict[str, Any], current: dict[str, Any]) -> list[str]:
             if stored["config"].get(group, {}).get(key) != value:
                 changed.append(f"--{key.replace('_', '-')}")
     return changed
+
+
+def _trained_before(out: str) -> bool:
+    """A training run's folder written before the folder marker: its config.json."""
+    url = storage.join(out, "config.json")
+    if not storage.exists(url):
+        return False
+    try:
+        stored = json.loads(storage.read_bytes(url))
+    except ValueError:
+        return False
+    return isinstance(stored, dict) and {"config", "manifest_sha256"} <= stored.keys()

@@ -18,7 +18,7 @@ import sys
 from dataclasses import dataclass
 
 from splitlib import manifest as manifest_lib
-from splitlib import storage
+from splitlib import ownership, storage
 from splitlib.errors import UserError
 from splitlib.train.cli import GROUPS, config_from, parser, train
 from splitlib.train.config import BudgetArgs, parse_int_list, parse_list, parse_token_list
@@ -162,6 +162,10 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
     sweep_out = base.run.out
+    ownership.check_outside_run(sweep_out, manifest_lib.run_root_of(base.data.manifest), "sweep")
+    ownership.claim_folder(
+        sweep_out, "sweep", legacy=lambda out: _swept_before(out, f"{sizes[0]}-seed{seeds[0]}")
+    )
     print(identifiability(sizes, seeds, ratios), file=sys.stderr)
     for name in sizes:
         n = model_size(name).non_embedding_params
@@ -201,3 +205,10 @@ def _gather(out: str, sizes: list[str], seeds: list[int]) -> list[dict]:
             rows += read_jsonl(storage.join(out, f"{name}-seed{seed}", "runs.jsonl"))
     write_jsonl(storage.join(out, "runs.jsonl"), rows)
     return rows
+
+
+def _swept_before(out: str, first: str) -> bool:
+    """A sweep's folder written before the folder marker: its records and its first run."""
+    return storage.exists(storage.join(out, "runs.jsonl")) and storage.exists(
+        storage.join(out, first, "config.json")
+    )

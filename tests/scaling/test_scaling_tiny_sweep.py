@@ -188,3 +188,43 @@ def test_bad_input_gives_one_clear_error_and_exit_code_2(tmp_path, lines, argv, 
     assert code == 2
     assert err.startswith("splitlib fit: error: ") and message in err
     assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_fit_and_plan_never_replace_a_file_they_did_not_write(fitted, tmp_path):
+    """--out may be a new path or a file splitlib wrote; an input, a folder, a user's file or
+    a user's figure where a figure would go are refused before anything is written."""
+    folder, _, _ = fitted
+    law = str(folder / "law.json")
+    runs = tmp_path / "runs.jsonl"
+    runs.write_bytes(TINY_SWEEP.read_bytes())
+    mine = tmp_path / "mine.json"
+    mine.write_text('{"my": "notes"}\n')
+    fit = ["fit", str(runs), "--form", "chinchilla", "--bootstrap", "0", "--out"]
+    plan = ["plan", "--law", law, "--params", "3M", "--tokens", "1M", "--out"]
+    for argv, message in (
+        (fit + [str(runs)], f"--out {str(runs)!r} is an input of this command; write to another path."),
+        (fit + [str(mine)], f"--out {str(mine)!r} exists and splitlib did not write it; choose another path, or move that file away."),
+        (fit + [str(tmp_path)], f"--out {str(tmp_path)!r} is a folder; give a file path, e.g. {tmp_path}/law.json."),
+        (plan + [law], f"--out {law!r} is an input of this command; write to another path."),
+        (plan + [str(mine)], f"--out {str(mine)!r} exists and splitlib did not write it; choose another path, or move that file away."),
+    ):  # fmt: skip
+        code, _, err = _run(argv)
+        assert code == 2 and err == f"splitlib {argv[0]}: error: {message}\n"
+    assert runs.read_bytes() == TINY_SWEEP.read_bytes() and mine.read_text() == '{"my": "notes"}\n'
+    # a user's picture where the figure goes: refused, unless no figures are asked for
+    (tmp_path / "law-curves.png").write_bytes(b"mine")
+    code, _, err = _run(fit + [str(tmp_path / "law.json")])
+    curves = str(tmp_path / "law-curves.png")
+    assert code == 2 and f"error: {curves!r} exists and splitlib did not write it" in err
+    assert err.rstrip().endswith("or pass --no-plots.") and not (tmp_path / "law.json").exists()
+    code, _, err = _run(fit + [str(tmp_path / "law.json"), "--no-plots"])
+    assert code == 0 and (tmp_path / "law-curves.png").read_bytes() == b"mine"
+    # its own files are replaced: the law it wrote, and then the plan and figure it wrote
+    code, _, err = _run(fit + [str(tmp_path / "law.json"), "--no-plots"])
+    assert code == 0, err
+    for _ in range(2):
+        code, out, err = _run(plan + [str(tmp_path / "plan.json")])
+        assert code == 0 and (tmp_path / "plan.png").read_bytes().startswith(PNG), err
+    (tmp_path / "plan.png").write_bytes(b"mine")
+    code, _, err = _run(plan + [str(tmp_path / "plan.json")])
+    assert code == 2 and err.rstrip().endswith("or pass --no-plot.")

@@ -116,3 +116,19 @@ def test_the_run_command_takes_domains_from_a_run():
         "bad config: domains.rename renames the domains of domains.from_run; "
         "give the run whose domains to rename (--domains-from RUN)."
     )
+
+
+def test_k_under_two_and_a_folder_as_config_are_refused(tmp_path):
+    from jobs.split import config_from_args, parse_args
+
+    for k in ("0", "1"):
+        with pytest.raises(UserError) as err:
+            config_from_args(parse_args(["--k", k]))
+        assert str(err.value) == (
+            f"--k {k}: a split needs at least 2 domains; leave --k out for the default."
+        )
+    with pytest.raises(UserError) as err:
+        build(str(tmp_path))
+    assert (
+        str(err.value) == f"config {str(tmp_path)!r} is a folder; give the TOML or YAML file in it."
+    )

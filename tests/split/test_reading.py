@@ -74,6 +74,62 @@ def test_missing_input_is_a_user_error(tmp_path):
         list_inputs(str(tmp_path / "nothing-here"))
 
 
+def test_a_leading_byte_order_mark_is_not_part_of_the_first_record(tmp_path, records):
+    body = "".join(json.dumps(r) + "\n" for r in records).encode()
+    (tmp_path / "bom.jsonl").write_bytes(b"\xef\xbb\xbf" + body)
+    (tmp_path / "bom.jsonl.gz").write_bytes(gzip.compress(b"\xef\xbb\xbf" + body))
+    for name in ("bom.jsonl", "bom.jsonl.gz"):
+        rows = read_all(str(tmp_path / name))
+        assert [r["reason"] for r in rows] == [None] * len(records)
+        assert [r["id"] for r in rows] == [r["id"] for r in records]
+    # only at the start of a file: elsewhere it is a byte of a broken line
+    (tmp_path / "mid.jsonl").write_bytes(body + b"\xef\xbb\xbf" + body[: body.index(b"\n") + 1])
+    assert [r["reason"] for r in read_all(str(tmp_path / "mid.jsonl"))][-1] == "invalid_json"
+
+
+def test_files_in_other_formats_are_named_not_read(tmp_path, records):
+    """A folder's files in no format splitlib reads are listed for the job to report (hidden
+    files and Spark's markers are not); a folder or file holding only such files is refused
+    with the formats it reads; a file whose name holds '[' is read as that file."""
+    body = "".join(json.dumps(r) + "\n" for r in records)
+    (tmp_path / "a.jsonl").write_text(body)
+    (tmp_path / "b.jsonl.xz").write_bytes(b"xz")
+    (tmp_path / "notes.txt").write_text("mine")
+    (tmp_path / "_SUCCESS").write_text("")
+    (tmp_path / ".a.jsonl.crc").write_text("")
+    skipped: list[str] = []
+    assert [name for _, name, _ in list_inputs(str(tmp_path), skipped)] == ["a.jsonl"]
+    assert skipped == ["b.jsonl.xz", "notes.txt"]
+    with pytest.raises(UserError) as err:
+        list_inputs(str(tmp_path / "notes.txt"))
+    assert str(err.value) == (
+        f"input {str(tmp_path / 'notes.txt')!r} holds no file splitlib reads (notes.txt): it "
+        "reads .jsonl, .json, .ndjson (plain or .bz2, .gz, .zst) and .parquet. Convert the "
+        "files, or pass --input with the corpus's files."
+    )
+    (tmp_path / "a[1].jsonl").write_text(body)
+    [(_, name, _)] = list_inputs(str(tmp_path / "a[1].jsonl"))
+    assert name == "a[1].jsonl"
+    assert len(read_all(str(tmp_path / "a[1].jsonl"))) == len(records)
+
+
+def test_a_null_text_or_empty_label_says_so(tmp_path):
+    lines = [
+        {"id": "1", "text": None},
+        {"id": "2"},
+        {"id": "3", "text": "Real words.", "cat": ""},
+        {"id": "4", "text": "Real words."},
+    ]
+    (tmp_path / "c.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines))
+    rows = read_all(str(tmp_path / "c.jsonl"), cfg=InputConfig(label_field="cat"))
+    assert [r["detail"] for r in rows] == [
+        "field 'text' is null",
+        "field 'text' is missing",
+        "field 'cat' is \"\"",
+        "field 'cat' is missing",
+    ]
+
+
 def test_normalize_folds_every_unicode_space_run_to_one_space():
     spaces = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
     assert len(spaces) == 29  # the characters Python's str.split and regex \s both split on

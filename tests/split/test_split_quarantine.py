@@ -59,8 +59,11 @@ def test_every_bad_record_is_quarantined_with_its_reason(spark, tmp_path):
     rows = _bad_lines(others)
     (folder / "a-mixed.jsonl").write_bytes(b"\n".join(line for line, _ in rows) + b"\n\n")
     plain = "".join(json.dumps(r) + "\n" for r in others[2:]).encode()
-    (folder / "b-more.jsonl.zst").write_bytes(zstandard.ZstdCompressor().compress(plain))
+    bom = b"\xef\xbb\xbf"  # as Windows tools write: the first record is kept all the same
+    (folder / "b-more.jsonl.zst").write_bytes(zstandard.ZstdCompressor().compress(bom + plain))
     pq.write_table(pa.Table.from_pylist(recipes), folder / "c-recipes.parquet")
+    (folder / "d-notes.txt").write_text("not read, and named")
+    (folder / "_SUCCESS").write_text("")  # a Spark marker: neither read nor named
 
     out = str(tmp_path / "run")
     cfg = build(
@@ -75,6 +78,12 @@ def test_every_bad_record_is_quarantined_with_its_reason(spark, tmp_path):
     manifest = run_split(cfg, spark=spark)
 
     expected = [reason for _, reason in rows if reason]
+    assert [i["name"] for i in manifest["inputs"]] == [
+        "a-mixed.jsonl",
+        "b-more.jsonl.zst",
+        "c-recipes.parquet",
+    ]
+    assert manifest["skipped_inputs"] == ["d-notes.txt"]
     counts = manifest["counts"]
     assert counts["read"] == len(rows) + len(others[2:]) + len(recipes)
     assert counts["quarantined"] == len(expected)
@@ -94,3 +103,19 @@ def test_every_bad_record_is_quarantined_with_its_reason(spark, tmp_path):
         "python-docs",
         "wikibooks-recipes",
     ]
+
+
+def test_an_empty_input_is_named_empty(spark, tmp_path):
+    from jobs.pipeline import run_split
+    from splitlib.config import build
+    from splitlib.errors import UserError
+
+    (tmp_path / "empty.jsonl").write_bytes(b"\n\n")  # blank lines are not records
+    cfg = build(overrides=[f"input.path={tmp_path / 'empty.jsonl'}", f"out={tmp_path / 'run'}"])
+    with pytest.raises(UserError) as err:
+        run_split(cfg, spark=spark)
+    assert str(err.value) == (
+        f"the input {str(tmp_path / 'empty.jsonl')!r} is empty: its files hold no records. "
+        "Check --input."
+    )
+    assert not (tmp_path / "run" / "manifest.json").exists()

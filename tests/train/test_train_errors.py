@@ -87,6 +87,44 @@ def test_shard_checksum_mismatch(capsys, split_run, tmp_path):
 
 
 def test_out_with_a_run_needs_resume(capsys, split_run, tmp_path):
-    (tmp_path / "config.json").write_text(json.dumps({"config": {}}))
+    # a run's config.json, as runs wrote it before the folder marker
+    (tmp_path / "config.json").write_text(json.dumps({"config": {}, "manifest_sha256": "0"}))
     code, lines, _ = _train_10k(capsys, split_run, tmp_path)
     assert code == 2 and "already holds a training run: pass --resume" in lines[0]
+
+
+def test_out_that_holds_a_users_files_is_refused_untouched(capsys, split_run, tmp_path):
+    """train and sweep write only into a new or empty folder, or one they wrote: a user's
+    records, a user's config.json, a file, the split run read and its data/ are refused."""
+    users = tmp_path / "mine"
+    users.mkdir()
+    (users / "runs.jsonl").write_text('{"my": "run record"}\n')
+    (users / "config.json").write_text('{"lr": 0.1}\n')
+    before = {p.name: p.read_bytes() for p in users.iterdir()}
+    code, lines, err = _train_10k(capsys, split_run, users)
+    assert code == 2 and "Traceback" not in err
+    assert lines == [
+        f"splitlib train: error: --out {str(users)!r} holds files splitlib's train did not "
+        "write ('config.json' and 1 more); choose a new or empty folder."
+    ]
+    assert {p.name: p.read_bytes() for p in users.iterdir()} == before  # nothing written
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine")
+    code, lines, _ = _train_10k(capsys, split_run, a_file)
+    assert lines == [
+        f"splitlib train: error: --out {str(a_file)!r} is a file; train writes a folder: give a "
+        "new folder."
+    ]
+    for inside in (split_run, f"{split_run}/data"):
+        code, lines, _ = _train_10k(capsys, split_run, inside)
+        assert code == 2 and lines == [
+            f"splitlib train: error: --out {inside!r} is inside the split run {split_run!r} "
+            "that train reads; write its output to a folder of its own."
+        ]
+    code = main(["sweep", "--manifest", split_run, "--out", str(users), "--preset", "smoke"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.strip().splitlines()[-1] == (
+        f"splitlib sweep: error: --out {str(users)!r} holds files splitlib's sweep did not "
+        "write ('config.json' and 1 more); choose a new or empty folder."
+    )
+    assert {p.name: p.read_bytes() for p in users.iterdir()} == before
