@@ -17,7 +17,6 @@ import os
 from typing import Any
 
 from splitlib.errors import UserError
-from splitlib.ownership import check_file_out, json_with
 from splitlib.scaling.engine import FitConfig, LawFit, fit_law
 from splitlib.scaling.forms import FORMS
 from splitlib.scaling.runs import load_runs
@@ -148,6 +147,8 @@ def fit_main(argv: list[str]) -> int:
         )
     }
     config = build_fit_config(args.config, flags, args.set)
+    from splitlib.ownership import check_file_out, json_with  # fsspec: only here
+
     figures = (
         [] if args.no_plots else [f"{_stem(args.out)}-{n}.png" for n in ("curves", "residuals")]
     )
@@ -281,6 +282,8 @@ def plan_main(argv: list[str]) -> int:
     ap.add_argument("--out", default="plan.json", help="where to write plan.json")
     ap.add_argument("--no-plot", action="store_true", help="write no PNG figure")
     args = ap.parse_args(argv)
+    from splitlib.ownership import check_file_out, json_with  # fsspec: only here
+
     figures = [] if args.no_plot else [f"{_stem(args.out)}.png"]
     check_file_out(
         args.out, [args.law, args.manifest], json_with(PLAN_KEYS), figures, "plan.json", "--no-plot"
