@@ -286,6 +286,16 @@ def test_the_domains_command_shows_a_runs_domains_in_the_terminal(bundled_run, c
     assert "this is not a committed split run" in capsys.readouterr().err
 
 
+def _kept_run(spark, root: str, corpus, out, *overrides: str) -> dict:
+    """A job on `corpus` keeping the domains of the committed run `root`."""
+    from jobs.pipeline import run_split
+    from splitlib.config import build
+
+    reuse = [f"input.path={corpus}", f"out={out}", "features.vocab_size=1024"]
+    reuse.append(f"domains.from_run={root}")
+    return run_split(build(overrides=[*reuse, *overrides]), spark=spark)
+
+
 def test_a_later_crawl_keeps_the_domains_of_an_earlier_run(bundled_run, spark, tmp_path, capsys):
     """domains.from_run: no fit; every document goes where the earlier run put it, under the
     earlier run's names or those domains.rename gives (two domains given one name become one),
@@ -293,9 +303,7 @@ def test_a_later_crawl_keeps_the_domains_of_an_earlier_run(bundled_run, spark, t
     manifest, the report and `splitlib domains` say where they came from."""
     from helpers import subset, write_jsonl
 
-    from jobs.pipeline import run_split
     from splitlib.cli import main
-    from splitlib.config import build
     from splitlib.routing import Router
 
     root, manifest = bundled_run
@@ -306,18 +314,7 @@ def test_a_later_crawl_keeps_the_domains_of_an_earlier_run(bundled_run, spark, t
     expected = ["renamed", *names[2:]]
     corpus = write_jsonl(tmp_path / "later.jsonl", subset(60))
     out = tmp_path / "later"
-    later = run_split(
-        build(
-            overrides=[
-                f"input.path={corpus}",
-                f"out={out}",
-                "features.vocab_size=1024",
-                f"domains.from_run={root}",
-                f"domains.rename={json.dumps(rename)}",
-            ]
-        ),
-        spark=spark,
-    )
+    later = _kept_run(spark, root, corpus, out, f"domains.rename={json.dumps(rename)}")
     assert [d["name"] for d in later["domains"]] == expected
     assert later["domain_mode"] == "from_run" and later["domain_fit"] is None
     source = later["domains_from"]
@@ -478,9 +475,7 @@ def test_a_kept_domain_cut_in_parts_finds_the_sources_merged_into_it(
     every other document stays where the earlier run put it, and the run routes as it assigned."""
     from helpers import subset, write_jsonl
 
-    from jobs.pipeline import run_split
     from splitlib.cli import main
-    from splitlib.config import build
     from splitlib.routing import Router
 
     root, manifest = bundled_run
@@ -497,18 +492,14 @@ def test_a_kept_domain_cut_in_parts_finds_the_sources_merged_into_it(
     bible, recipes = holding("kjv-bible"), holding("wikibooks-recipes")
     corpus = write_jsonl(tmp_path / "later.jsonl", records)
     out = tmp_path / "cut"
-    later = run_split(
-        build(
-            overrides=[
-                f"input.path={corpus}",
-                f"out={out}",
-                "features.vocab_size=1024",
-                f"domains.from_run={root}",
-                f"domains.rename={json.dumps({bible: 'scripture-and-food', recipes: 'scripture-and-food'})}",
-                f"domains.split={json.dumps({'scripture-and-food': 2})}",
-            ]
-        ),
-        spark=spark,
+    merge = {bible: "scripture-and-food", recipes: "scripture-and-food"}
+    later = _kept_run(
+        spark,
+        root,
+        corpus,
+        out,
+        f"domains.rename={json.dumps(merge)}",
+        f"domains.split={json.dumps({'scripture-and-food': 2})}",
     )
     first = min(names.index(bible), names.index(recipes))
     kept = [n for n in names if n not in (bible, recipes)]
