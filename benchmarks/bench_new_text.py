@@ -60,7 +60,13 @@ def corpus(name: str) -> list[dict]:
 
 
 def scenario(
-    records: list[dict], name: str, left_out: str | None, features: str, work: Path, spark
+    records: list[dict],
+    name: str,
+    left_out: str | None,
+    features: str,
+    work: Path,
+    spark,
+    seed: int = 0,
 ) -> dict:
     sources = sorted({r["source"] for r in records})
     source = {r["id"]: r["source"] for r in records}
@@ -69,7 +75,7 @@ def scenario(
     earlier_in = write_jsonl(work / f"a-{name}.jsonl", earlier_docs)
     later_in = write_jsonl(work / "b.jsonl", later_docs)
     k = len(sources) - (1 if left_out else 0)
-    common = ["features.vocab_size=1024", f"domains.features={features}"]
+    common = ["features.vocab_size=1024", f"domains.features={features}", f"seed={seed}"]
     earlier = committed(
         work / f"earlier-{name}", [f"input.path={earlier_in}", f"domains.k={k}", *common], spark
     )
@@ -116,7 +122,7 @@ def scenario(
     }
 
 
-def report(results: list[dict], corpus_name: str, features: str) -> str:
+def report(results: list[dict], corpus_name: str, features: str, seed: int = 0) -> str:
     rows = []
     for r in results:
         took = [d for d in r["domains"] if d["took"]]
@@ -148,7 +154,7 @@ def report(results: list[dict], corpus_name: str, features: str) -> str:
     ]
     return (
         f"Machine: {machine()}. Command: `python -m benchmarks.bench_new_text --corpus "
-        f"{corpus_name} --features {features}`. Earlier runs fitted with `domains.features={features}`, "
+        f"{corpus_name} --features {features} --seed {seed}`. Earlier runs fitted with `domains.features={features}`, "
         "`features.vocab_size=1024`; the limit for naming a domain to read first is "
         "`splitlib.novelty.FAR_SHARE_LIMIT`.\n\n" + table(head, rows)
     )
@@ -160,22 +166,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--features", default="tfidf", choices=["tfidf", "auto", "embedding"])
     p.add_argument("--no-write", action="store_true", help="print, do not edit RESULTS.md")
     p.add_argument("--sources", nargs="*", help="leave out only these sources")
+    p.add_argument("--seed", type=int, default=0, help="the job's seed (the k-means fits)")
     args = p.parse_args(argv)
     from jobs.session import get_spark
     from splitlib.config import SparkConfig
 
     records = corpus(args.corpus)
     suffix = "" if args.corpus == "bundled" else f"-{args.corpus}"
+    suffix += f"-seed{args.seed}" if args.seed else ""
     work = WORK / f"new-text-{args.features}{suffix}"
     work.mkdir(parents=True, exist_ok=True)
     spark = get_spark(SparkConfig(conf={"spark.sql.shuffle.partitions": "4"}))
-    results = [scenario(records, "baseline", None, args.features, work, spark)]
+    results = [scenario(records, "baseline", None, args.features, work, spark, args.seed)]
     for src in args.sources or list(dict.fromkeys(r["source"] for r in records)):
-        results.append(scenario(records, src, src, args.features, work, spark))
+        results.append(scenario(records, src, src, args.features, work, spark, args.seed))
         print(json.dumps(results[-1]), flush=True)
     spark.stop()
     title = f"New kinds of text in a later crawl: {args.corpus}"
-    publish(title, report(results, args.corpus, args.features), not args.no_write)
+    publish(title, report(results, args.corpus, args.features, args.seed), not args.no_write)
     return 0
 
 
