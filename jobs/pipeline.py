@@ -12,7 +12,7 @@ from pyspark.sql import functions as F
 from jobs import stages, writing
 from jobs.frames import persist_level
 from jobs.session import get_spark
-from splitlib import ownership, storage
+from splitlib import interrupt, ownership, storage
 from splitlib.config import SplitConfig
 from splitlib.corpus import bundled_corpus_path
 from splitlib.errors import UserError
@@ -69,6 +69,9 @@ def _run_split(cfg: SplitConfig, overwrite: bool, spark: SparkSession | None, pr
         # move the finished attempt into place, then commit with the manifest, written last
         moved = ownership.promote(final_cfg.out, attempt)
     except BaseException as err:
+        if isinstance(err, KeyboardInterrupt) and spark is None:
+            # Ctrl-C: no task of this session may still write into the attempt as it goes
+            interrupt.stop_quietly()
         ownership.discard_quietly(attempt)
         if storage.lost_connection(err):
             raise UserError(

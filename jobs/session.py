@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import sys
 
-from splitlib import scratch
+from splitlib import interrupt, scratch
 from splitlib.config import SparkConfig
 from splitlib.errors import UserError
 
@@ -114,4 +114,5 @@ def get_spark(cfg: SparkConfig, app_name: str = "splitlib"):
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel(cfg.log_level)
+    interrupt.install()  # after the context, whose constructor installs pyspark's handler
     return spark

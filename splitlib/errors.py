@@ -6,3 +6,8 @@ class UserError(Exception):
 
     The message must say what went wrong and what to do about it.
     """
+
+
+class TrainingInterrupted(Exception):
+    """Raised after a checkpoint was saved because SIGINT or SIGTERM arrived (here, not in the
+    training loop, so the commands can catch it without importing torch)."""

@@ -16,11 +16,9 @@ import argparse
 import dataclasses
 import sys
 
-from splitlib.errors import UserError
+from splitlib.errors import TrainingInterrupted, UserError
 from splitlib.experiment.presets import PRESETS
-from splitlib.experiment.runner import Experiment, run
 from splitlib.train.config import parse_int_list, parse_list
-from splitlib.train.loop import TrainingInterrupted
 
 
 def parser() -> argparse.ArgumentParser:
@@ -56,6 +54,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     ns = parser().parse_args(argv)
+    # torch and transformers only after the arguments parse: `--help` answers at once
+    from splitlib.experiment.runner import Experiment, run
+
     preset = PRESETS[ns.preset]
     changes = {}
     if ns.fractions:

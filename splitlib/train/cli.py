@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from splitlib.errors import TrainingInterrupted
 from splitlib.train.config import (
     BudgetArgs,
     DataArgs,
@@ -28,11 +29,10 @@ from splitlib.train.config import (
     add_group,
     from_args,
 )
-from splitlib.train.devices import start_runtime, stop_runtime
-from splitlib.train.loop import TrainingInterrupted
-from splitlib.train.pipeline import Pipeline
-from splitlib.train.resolve import Budget, resolve
 from splitlib.train.summary import summary
+
+if TYPE_CHECKING:
+    from splitlib.train.resolve import Budget
 
 GROUPS = {
     "data": DataArgs,
@@ -69,6 +69,11 @@ def config_from(ns: argparse.Namespace) -> TrainConfig:
 def train(config: TrainConfig, budget: Budget | None = None) -> list[dict[str, Any]]:
     """Run one (model, seed) training from a config (and optionally a token grid);
     returns its run records. Joins torchrun's process group when launched by it."""
+    # torch and transformers only now: `--help` and argument errors answer at once
+    from splitlib.train.devices import start_runtime, stop_runtime
+    from splitlib.train.pipeline import Pipeline
+    from splitlib.train.resolve import resolve
+
     runtime = start_runtime(config.run.device, config.run.precision, config.run.threads)
     try:
         setup = resolve(config, runtime.world_size, budget)

@@ -20,14 +20,11 @@ import torch
 import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel
 
+from splitlib.errors import TrainingInterrupted
 from splitlib.train.config import OptimArgs
 from splitlib.train.devices import Runtime
 from splitlib.train.progress import Progress
 from splitlib.train.schedule import WSD
-
-
-class TrainingInterrupted(Exception):
-    """Raised after a checkpoint was saved because SIGINT or SIGTERM arrived."""
 
 
 class Trainer:

@@ -10,11 +10,15 @@ that a command line can override.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import torch
-from transformers import LlamaConfig, LlamaForCausalLM
+from typing import TYPE_CHECKING
 
 from splitlib.errors import UserError
+
+# torch and transformers take 10-15 s to import here: the ladder itself (sizes, parameter
+# counts) is read by `--help`, `plan` and schedulers, which must not pay for them
+if TYPE_CHECKING:
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,8 @@ def model_size(name: str) -> ModelSize:
 
 def llama_config(size: ModelSize, vocab_size: int, seq_len: int, eos_id: int, pad_id: int):
     """The transformers config of a ladder size for a vocabulary and a context length (tokens)."""
+    from transformers import LlamaConfig
+
     return LlamaConfig(
         vocab_size=vocab_size,
         hidden_size=size.hidden,
@@ -102,6 +108,9 @@ def llama_config(size: ModelSize, vocab_size: int, seq_len: int, eos_id: int, pa
 
 def build_model(config: LlamaConfig, seed: int) -> LlamaForCausalLM:
     """A freshly initialized model; the same seed gives the same weights on every process."""
+    import torch
+    from transformers import LlamaForCausalLM
+
     generator_state = torch.random.get_rng_state()
     torch.manual_seed(seed)
     model = LlamaForCausalLM(config)

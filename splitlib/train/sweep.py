@@ -19,10 +19,9 @@ from dataclasses import dataclass
 
 from splitlib import manifest as manifest_lib
 from splitlib import ownership, storage
-from splitlib.errors import UserError
+from splitlib.errors import TrainingInterrupted, UserError
 from splitlib.train.cli import GROUPS, config_from, parser, train
 from splitlib.train.config import BudgetArgs, parse_int_list, parse_list, parse_token_list
-from splitlib.train.loop import TrainingInterrupted
 from splitlib.train.models import model_size
 from splitlib.train.records import read_jsonl, write_jsonl
 from splitlib.train.resolve import Budget

@@ -101,3 +101,43 @@ def test_a_scratch_the_user_chose_is_kept(monkeypatch):
     conf = {"spark.driver.extraJavaOptions": "-Xss4m"}
     _own_scratch(SparkConfig(), conf)
     assert conf == {"spark.driver.extraJavaOptions": "-Xss4m"}
+
+
+def test_ctrl_c_prints_one_line_commits_nothing_and_leaves_no_scratch(small_corpus, tmp_path):
+    """Ctrl-C reaches every process of the terminal's foreground group: SIGINT to the job's
+    group, as a terminal sends it, in the middle of a Spark stage."""
+    from splitlib import scratch
+
+    out = tmp_path / "run"
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "SPARK_LOCAL_DIRS"}
+    env["TMPDIR"] = str(tmp)
+    command = [SPLITLIB, "run", "--input", small_corpus, "--out", str(out), "--k", "3"]
+    job = subprocess.Popen(
+        [*command, "--set", TFIDF],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 240
+    while _stage(out) not in ("featurize", "domains"):
+        assert job.poll() is None, job.communicate()[1][-3000:]
+        assert time.monotonic() < deadline, "the job never reached featurize"
+        time.sleep(0.05)
+    os.killpg(job.pid, signal.SIGINT)
+    stdout, stderr = job.communicate(timeout=120)
+
+    assert job.returncode == 130
+    assert stdout == ""
+    # the job's own progress lines, then the one line: no traceback, no Spark log lines
+    lines = [line for line in stderr.splitlines() if not line.startswith("[split] ")]
+    lines = [line for line in lines if "incubator modules" not in line]  # the JVM's start
+    assert lines == ["splitlib run: interrupted"], stderr[-3000:]
+    assert json.loads((out / "progress.json").read_text())["state"] == "failed"
+    assert not (out / "manifest.json").exists()
+    # the session ended normally, so its scratch went with it
+    parent = tmp / f"{scratch.PARENT}-{os.getuid()}"
+    assert not parent.exists() or list(parent.iterdir()) == []

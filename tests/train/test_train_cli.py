@@ -5,6 +5,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from splitlib.train.cli import config_from, parser
 from splitlib.train.config import TrainConfig
 from splitlib.train.sweep import sweep_parser
@@ -46,6 +48,25 @@ def test_python_dash_m_entry_point_prints_help():
         check=True,
     )
     assert out.stdout.startswith("usage: splitlib train")
+
+
+@pytest.mark.parametrize("command", ["train", "sweep", "experiment"])
+def test_help_and_argument_errors_do_not_import_torch(command):
+    """torch and transformers took 15-20 s to import before `--help` answered."""
+    probe = (
+        "import sys\n"
+        "from splitlib.cli import main\n"
+        f"for argv in ([{command!r}, '--help'], [{command!r}, '--no-such-option']):\n"
+        "    try:\n"
+        "        main(argv)\n"
+        "    except SystemExit as done:\n"
+        "        print('exit', done.code)\n"
+        "print(sorted({'torch', 'transformers'} & set(sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.splitlines()[-3:] == ["exit 0", "exit 2", "[]"]
+    assert f"usage: splitlib {command}" in out.stdout
 
 
 def test_config_round_trips_through_its_json_form():
