@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-from splitlib.errors import UserError
+from splitlib.errors import UserError, storage_problem
 
 # name -> (module, function, one-line help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -64,6 +64,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"splitlib {name}: interrupted", file=sys.stderr)
         return 130
+    except Exception as err:
+        problem = storage_problem(err)
+        if problem is None:
+            raise
+        print(f"splitlib {name}: error: {problem}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

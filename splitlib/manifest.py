@@ -48,6 +48,11 @@ def read_manifest(run_root_or_manifest: str) -> dict[str, Any]:
             "(the job did not finish, or the path is wrong). Run `splitlib run` first, "
             "or point at the run root that holds manifest.json."
         ) from None
+    except NotADirectoryError:
+        raise UserError(
+            f"{run_root_or_manifest!r} is a file, not a split run: point at the run root, the "
+            "folder that holds manifest.json."
+        ) from None
     try:
         manifest = json.loads(raw)
     except (ValueError, RecursionError) as err:  # UnicodeDecodeError is a ValueError

@@ -110,11 +110,28 @@ def prefix_accuracy(router: Router, texts: list[str], domains: list[int]) -> dic
     return {"words": list(PREFIX_WORDS), "accuracy": accuracy, "docs": len(texts)}
 
 
+NO_EVIDENCE = "no word of the text weighs in any domain"
+
+
+def _lines(data: bytes, where: str) -> list[str]:
+    """One text per line, blank ones kept so the output lines up with the input's."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise UserError(
+            f"{where} is not UTF-8 text (line {line}, byte {err.start}): convert it (e.g. "
+            "`iconv -f latin1 -t utf-8`), or give a text file."
+        ) from None
+    return text.removeprefix("\ufeff").splitlines()
+
+
 def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(
         prog="splitlib route",
         description="Route texts to the domains of a split run (nearest centroid). Prints one "
-        "tab-separated line per text: domain, score (cosine), margin to the runner-up, text start.",
+        "tab-separated line per text: domain, score (cosine), margin to the runner-up, text start; "
+        "(none) for a text with no word that weighs in any domain.",
     )
     p.add_argument(
         "text", nargs="+", help="a text, or a file path (one text per line; '-' for stdin)"
@@ -125,30 +142,34 @@ def main(argv: list[str]) -> int:
     p.add_argument("--json", action="store_true", help="print JSON lines instead")
     args = p.parse_args(argv)
     texts: list[str] = []
-    for item in args.text:
+    for n, item in enumerate(args.text, 1):
         if item == "-":
-            texts += [line.rstrip("\n") for line in sys.stdin if line.strip()]
+            texts += _lines(sys.stdin.buffer.read(), "standard input")
         elif os.path.isfile(item):
-            with open(item, encoding="utf-8") as f:
-                texts += [line.rstrip("\n") for line in f if line.strip()]
+            with open(item, "rb") as f:
+                texts += _lines(f.read(), repr(item))
         else:
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:  # bytes of another encoding in the command line
+                raise UserError(
+                    f"text {n} of the command line is not UTF-8: convert it (e.g. with iconv)."
+                ) from None
             texts.append(item)
     if not texts:
         raise UserError("nothing to route: give a text, a file with one text per line, or '-'.")
     router = Router.load(args.run)
     index, score, margin = router.scores(texts)
     for text, i, s, m in zip(texts, index, score, margin, strict=False):
+        # no word of the text has weight in any domain (empty, punctuation, an unseen script):
+        # every cosine is 0, and the first domain would win the tie
+        domain = None if s == 0 and m == 0 else router.domains[i]
         if args.json:
-            print(
-                json.dumps(
-                    {
-                        "domain": router.domains[i],
-                        "score": round(float(s), 4),
-                        "margin": round(float(m), 4),
-                        "text": text[:80],
-                    }
-                )
-            )
+            row = {"domain": domain, "score": round(float(s), 4), "margin": round(float(m), 4)}
+            if domain is None:
+                row["note"] = NO_EVIDENCE
+            print(json.dumps({**row, "text": text[:80]}))
         else:
-            print(f"{router.domains[i]}\t{s:.3f}\t{m:.3f}\t{text[:60]}")
+            start = " ".join(text[:60].split())  # tabs and line breaks would cut the line
+            print(f"{domain or '(none)'}\t{s:.3f}\t{m:.3f}\t{start}")
     return 0

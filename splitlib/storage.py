@@ -13,6 +13,8 @@ from typing import Any
 
 import fsspec
 
+from splitlib.errors import UNREACHABLE
+
 
 def storage_options(url: str) -> dict[str, Any]:
     """fsspec options for `url`: the S3 endpoint from the environment, if any."""
@@ -88,15 +90,10 @@ def write_atomic(url: str, data: bytes) -> None:
             os.remove(tmp)
 
 
-# what a storage client says when the store stopped answering (botocore, urllib3, OS)
-_UNREACHABLE = ("Could not connect to the endpoint URL", "EndpointConnectionError",
-                "Connection refused", "Connection reset by peer", "Max retries exceeded")  # fmt: skip
-
-
 def lost_connection(err: BaseException) -> bool:
     """Whether an error (also one raised in a Spark task) says the store became unreachable."""
     text = f"{type(err).__name__}: {err}"
-    return any(marker in text for marker in _UNREACHABLE)
+    return any(marker in text for marker in UNREACHABLE)
 
 
 def remove(url: str, recursive: bool = False) -> None:

@@ -141,6 +141,11 @@ def _integer_split(problem: _Problem, total: int, x: np.ndarray, d_max: float) -
     """Whole tokens: round D'_k within the limits, give D the rest so the budget is spent
     exactly, and move any excess over D's limit to specialists with room."""
     xi = np.minimum(np.round(x), np.floor(problem.limits))
+    # rounding each up may overshoot a budget of a few tokens: take one back from the most
+    # rounded up (each gained under one token, so there are enough of them), never giving D < 0
+    over = int(xi.sum() - total)
+    if over > 0:
+        xi[np.argsort(x - xi)[:over]] -= 1
     excess = (total - xi.sum()) - np.floor(d_max)
     for k in np.argsort(-(problem.limits - xi)):
         if excess <= 0:
@@ -200,7 +205,12 @@ def optimal_split(
     baselines = _baselines(problem, total, pretrain_max)
     for base in baselines.values():  # rounding must not lose to a feasible baseline
         if base.feasible and base.predicted_mean_loss < optimum.predicted_mean_loss:
-            optimum = base
+            # in whole tokens too (the habit's equal shares are fractions): a plan trains
+            shares = np.array([base.special_tokens[n] for n in problem.names])
+            whole = _integer_split(problem, int(total_tokens), shares, pretrain_max)
+            rounded = problem.split(total - whole.sum(), whole)
+            if rounded.predicted_mean_loss < optimum.predicted_mean_loss:
+                optimum = rounded
     tol = 2e-5 * (hi - lo) + 1.0 / total  # finer than the last zoom's resolution
     return Allocation(
         optimum,

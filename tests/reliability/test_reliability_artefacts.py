@@ -4,7 +4,9 @@ failed training start does not block the same command; a corrupted checkpoint is
 
 from __future__ import annotations
 
+import json
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -117,3 +119,85 @@ def test_a_checkpoint_with_a_truncated_state_is_refused(tmp_path):
     state.write_bytes(state.read_bytes()[:10])
     with pytest.raises(UserError, match="state.json does not parse"):
         load_checkpoint(str(tmp_path / "c"), model)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["route", "x", "--run"],
+        ["domains", "--run"],
+        ["report"],
+        ["plan", "--params", "1e6", "--tokens", "1e6", "--law", "law.json", "--manifest"],
+        ["train", "--out", "t", *TRAIN, "--manifest"],
+    ],
+)
+def test_a_file_given_as_the_run_is_one_line(capsys, clean_run, command, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # plan's missing law.json is checked after the manifest
+    report = str(Path(clean_run[0]) / "report.html")
+    code, lines = cli(capsys, *command, report)
+    assert code == 2
+    assert lines == [
+        f"splitlib {command[0]}: error: {report!r} is a file, not a split run: point at the "
+        "run root, the folder that holds manifest.json."
+    ]
+
+
+def test_route_says_when_a_text_has_no_word_of_any_domain(capsys, run, tmp_path):
+    texts = tmp_path / "texts.txt"
+    texts.write_text("\ufeffIn the beginning\tGod created\n\n!!!\n", encoding="utf-8")
+    assert main(["route", str(texts), "--run", str(run)]) == 0
+    rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    # one line per input line, blank ones too; the tab inside the text does not cut its line
+    assert [row[3] for row in rows] == ["In the beginning God created", "", "!!!"]
+    assert rows[0][0] != "(none)" and float(rows[0][1]) > 0
+    assert [row[:3] for row in rows[1:]] == [["(none)", "0.000", "0.000"]] * 2
+    assert main(["route", "--json", "...", "--run", str(run)]) == 0
+    assert json.loads(capsys.readouterr().out) == {
+        "domain": None, "score": 0.0, "margin": 0.0,
+        "note": "no word of the text weighs in any domain", "text": "...",
+    }  # fmt: skip
+
+
+def test_route_refuses_text_that_is_not_utf8(capsys, run, tmp_path):
+    latin = tmp_path / "latin1.txt"
+    latin.write_bytes("ok\ncaf\xe9\n".encode("latin-1"))
+    code, lines = cli(capsys, "route", str(latin), "--run", str(run))
+    assert (code, lines) == (2, [
+        f"splitlib route: error: {str(latin)!r} is not UTF-8 text (line 2, byte 6): convert "
+        "it (e.g. `iconv -f latin1 -t utf-8`), or give a text file."])  # fmt: skip
+    argv = b"caf\xe9".decode("utf-8", "surrogateescape")  # how Python hands such bytes over
+    code, lines = cli(capsys, "route", argv, "--run", str(run))
+    assert (code, lines) == (2, [
+        "splitlib route: error: text 1 of the command line is not UTF-8: convert it (e.g. "
+        "with iconv)."])  # fmt: skip
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_store_without_credentials_or_not_answering_is_one_line(capsys, monkeypatch):
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    # ports nothing listens on: a new endpoint each, so no filesystem cached with other keys
+    monkeypatch.setenv("SPLITLIB_S3_ENDPOINT_URL", f"http://127.0.0.1:{_free_port()}")
+    code, lines = cli(capsys, "domains", "--run", "s3://bucket/run")
+    assert (code, lines) == (2, [
+        "splitlib domains: error: no credentials for object storage (NoCredentialsError): set "
+        "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE), and "
+        "SPLITLIB_S3_ENDPOINT_URL for a store other than AWS S3, then rerun the same command."])  # fmt: skip
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    port = _free_port()
+    monkeypatch.setenv("SPLITLIB_S3_ENDPOINT_URL", f"http://127.0.0.1:{port}")
+    code, lines = cli(capsys, "route", "x", "--run", "s3://bucket/run")
+    assert code == 2 and len(lines) == 1
+    assert lines[0].startswith("splitlib route: error: the storage did not answer (Could not "
+                               f'connect to the endpoint URL: "http://127.0.0.1:{port}/')  # fmt: skip
+    assert lines[0].endswith("check the endpoint (SPLITLIB_S3_ENDPOINT_URL) and the network, "
+                             "then rerun the same command.")  # fmt: skip

@@ -125,3 +125,15 @@ def test_the_engine_imports_without_spark_torch_or_matplotlib():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("tokens", [1, 2, 3, 5, 7, 11, 5_001])
+def test_a_budget_of_a_few_tokens_is_spent_exactly_in_whole_tokens_none_negative(tokens):
+    # rounding every D'_k up gave D = -1 of T = 5; the habit's equal fractional shares, taken
+    # when rounding lost to them, truncated to a plan that did not spend T
+    law = {"form": "effective", "params": {**TRUE["effective"], "eta": 3.0}}  # f on its boundary
+    domains = [{"name": name} for name in ("code", "law", "news")]
+    plan = make_plan(law, N, tokens=tokens, domains=domains)
+    parts = [plan["pretrain_tokens"], *plan["special_tokens"].values()]
+    assert all(isinstance(p, int) and p >= 0 for p in parts), parts
+    assert sum(parts) == tokens
