@@ -55,6 +55,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     ns = parser().parse_args(argv)
     # torch and transformers only after the arguments parse: `--help` answers at once
+    from splitlib.experiment.law import MIN_MULTIPLE
     from splitlib.experiment.runner import Experiment, run
 
     preset = PRESETS[ns.preset]
@@ -65,7 +66,12 @@ def main(argv: list[str] | None = None) -> int:
         changes["fractions"] = tuple(ns.fractions)
     if ns.seeds:
         changes["seeds"] = tuple(ns.seeds)
-    if ns.compute_multiple:
+    if ns.compute_multiple is not None:  # 0 is refused, not taken for "the preset's"
+        if ns.compute_multiple < MIN_MULTIPLE:  # checked before the sweep, not after it
+            raise UserError(
+                f"--compute-multiple {ns.compute_multiple:g}: the target must spend at least "
+                f"{MIN_MULTIPLE:g}x the sweep's largest compute, so that the law extrapolates."
+            )
         changes["compute_multiple"] = ns.compute_multiple
     exp = Experiment(
         manifest=ns.manifest,

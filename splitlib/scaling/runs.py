@@ -111,6 +111,13 @@ class Selection:
         return {"records": self.n_records, "used": self.n_used, "dropped": dict(self.dropped)}
 
 
+NUMERIC = ("n_params", "pretrain_tokens", "special_tokens", "loss")
+# far beyond any model trained (about 1e12 parameters, 1e14 tokens) and any loss in nats per
+# token (log of a vocabulary is about 12): a value past them is a typo or another unit, and
+# one such record would move the whole fit (measured: a 1e300 N changed the chosen form)
+MAX_PARAMS, MAX_TOKENS, MAX_LOSS = 1e14, 1e16, 100.0
+
+
 def canonical_domain(value: Any) -> str:
     """The domain name of a record; MIXTURE for null, "", "mixture" or "mix"."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -186,6 +193,8 @@ def runs_from_records(
             dropped[f"kind={kind}"] += 1
             continue
         try:
+            if any(isinstance(record[name], bool) for name in NUMERIC):  # float(True) is 1.0
+                raise TypeError
             values = [float(record[name]) for name in ("n_params", "pretrain_tokens", "loss")]
             special = float(record["special_tokens"] or 0)
         except (TypeError, ValueError):
@@ -195,17 +204,18 @@ def runs_from_records(
         bad = [
             name
             for name, value, ok in (
-                ("n_params", n, n > 0),
-                ("pretrain_tokens", d, d > 0),
-                ("special_tokens", special, special >= 0),
-                ("loss", loss, loss > 0),
+                ("n_params", n, 0 < n <= MAX_PARAMS),
+                ("pretrain_tokens", d, 0 < d <= MAX_TOKENS),
+                ("special_tokens", special, 0 <= special <= MAX_TOKENS),
+                ("loss", loss, 0 < loss <= MAX_LOSS),
             )
             if not (math.isfinite(value) and ok)
         ]
         if bad:
             problems.append(
                 f"record {i} has {', '.join(f'{b}={record[b]!r}' for b in bad)} "
-                "(N, D and loss must be finite and > 0, D' finite and >= 0)"
+                f"(N, D and loss must be > 0, D' >= 0; at most {MAX_PARAMS:.0e} parameters, "
+                f"{MAX_TOKENS:.0e} tokens and a loss of {MAX_LOSS:g} nats per token)"
             )
             continue
         domain = canonical_domain(record["domain"])

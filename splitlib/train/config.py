@@ -48,7 +48,12 @@ def parse_token_list(text: str) -> list[int]:
 
 
 def parse_int_list(text: str) -> list[int]:
-    return [int(item) for item in parse_list(text)]
+    try:
+        return [int(item) for item in parse_list(text)]
+    except ValueError:  # argparse would name this function in its message
+        raise argparse.ArgumentTypeError(
+            f"not whole numbers: {text!r} (comma-separated, e.g. 0,1,2)"
+        ) from None
 
 
 def arg(help: str, parse: Callable[[str], Any] | None = None, **kwargs: Any) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -103,6 +104,9 @@ class Pipeline:
                 f"--resume with different settings than the run in {out!r}: "
                 f"{', '.join(changed)}. Resume with the same arguments, or use another --out."
             )
+        if self.cfg.run.resume and not stored and self.rt.is_main:
+            # kept a start, not an error: a scheduler may pass --resume on every attempt
+            print(f"note: --resume: no run in {out!r} to resume; starting one.", file=sys.stderr)
         self.rt.barrier()  # every process has read the folder before the main one writes
         if not stored:
             self.folder.write_config(current)

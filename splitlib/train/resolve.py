@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,27 @@ class Budget:
     pretrain: list[int]
     special: dict[str, list[int]]
     no_split: list[int] | None = None
+
+
+def rounding_note(budget: Budget, batch_seqs: int, seq_len: int, tolerance: float = 0.05):
+    """A line naming the budgets that whole optimizer steps change by more than `tolerance`
+    (the run records hold what was trained; nothing else would say that it differs)."""
+    batch = batch_seqs * seq_len
+    asked = [("D", d) for d in budget.pretrain]
+    asked += [(f"D'[{name}]", t) for name, tokens in budget.special.items() for t in tokens]
+    moved = []
+    for label, tokens in asked:
+        trained = max(1, round(tokens / batch)) * batch
+        if abs(trained - tokens) > tolerance * tokens:
+            moved.append(f"{label} {tokens:,} -> {trained:,} ({(trained - tokens) / tokens:+.0%})")
+    if not moved:
+        return None
+    listed = "; ".join(moved[:4]) + (f"; and {len(moved) - 4} more" if len(moved) > 4 else "")
+    return (
+        f"note: token budgets are trained in whole optimizer steps of {batch:,} tokens "
+        f"(--batch-seqs {batch_seqs} x --seq-len {seq_len}): {listed}. Give multiples of "
+        f"{batch:,}, or a smaller --batch-seqs, to train what you asked."
+    )
 
 
 @dataclass
@@ -77,6 +99,8 @@ def budget_from_args(config: TrainConfig, manifest: dict[str, Any]) -> Budget:
     special: Any = config.budget.special_tokens
     if special is None:
         special = plan.get("special_tokens")
+    if config.budget.pretrain_tokens == 0:  # not "absent": the seed needs some tokens
+        raise UserError("--pretrain-tokens 0: the seed must pretrain on some tokens, e.g. 2M.")
     if not pretrain or special is None:
         raise UserError(
             "no token budget: pass --pretrain-tokens D and --special-tokens D' (for example "
@@ -170,6 +194,9 @@ def resolve(config: TrainConfig, world_size: int, budget: Budget | None = None) 
         config.optim.decay_fraction,
         config.optim.warmup_tokens,
     )
+    note = rounding_note(budget, batch_seqs, seq_len)
+    if note and os.environ.get("RANK", "0") == "0":  # once, not from every process
+        print(note, file=sys.stderr, flush=True)
     return RunSetup(
         config=config,
         run_root=run_root,

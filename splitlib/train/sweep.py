@@ -160,6 +160,20 @@ def main(argv: list[str] | None = None) -> int:
             "are then mostly embedding. Re-run the split with a vocabulary of at most 2k.",
             file=sys.stderr,
         )
+    # the whole grid is checked before the folder is claimed or any model trains
+    if min(ratios) <= 0 or min(special) <= 0:
+        raise UserError(
+            "--tokens-per-param and --special-tokens must be positive, e.g. "
+            "--tokens-per-param 1,4 --special-tokens 5k,20k."
+        )
+    unknown = sorted(set(names) - set(manifest_lib.domain_names(manifest)))
+    if unknown:
+        raise UserError(
+            f"--domains: {', '.join(unknown)} not in the split; its domains: "
+            f"{', '.join(manifest_lib.domain_names(manifest))}."
+        )
+    for name in sizes:
+        model_size(name)
     sweep_out = base.run.out
     ownership.check_outside_run(sweep_out, manifest_lib.run_root_of(base.data.manifest), "sweep")
     ownership.claim_folder(

@@ -84,6 +84,11 @@ def test_csv_with_the_same_columns(tmp_path):
         (_record(pretrain_tokens=0), "pretrain_tokens=0"),
         (_record(special_tokens=-5), "special_tokens=-5"),
         (_record(loss="high"), "non-numeric"),
+        (_record(n_params=True), "non-numeric"),  # float(True) == 1.0: read as N = 1 before
+        (_record(n_params=1e300), "n_params=1e+300"),  # one such record changed the fit's form
+        (_record(pretrain_tokens=2e16), "pretrain_tokens=2e+16"),
+        (_record(special_tokens=1e17), "special_tokens=1e+17"),
+        (_record(loss=250.0), "loss=250.0"),
         ({"n_params": 1e6, "loss": 3.0}, "lacks pretrain_tokens, special_tokens, domain"),
     ],
 )

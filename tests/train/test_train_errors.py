@@ -128,3 +128,43 @@ def test_out_that_holds_a_users_files_is_refused_untouched(capsys, split_run, tm
         "write ('config.json' and 1 more); choose a new or empty folder."
     )
     assert {p.name: p.read_bytes() for p in users.iterdir()} == before
+
+
+def test_grids_and_counts_are_checked_before_anything_runs(capsys, split_run, tmp_path):
+    out = tmp_path / "sweep"
+
+    def refused(*args: str) -> str:
+        assert main(list(args)) == 2
+        (line,) = capsys.readouterr().err.strip().splitlines()
+        return line
+
+    sweep = ["sweep", "--manifest", split_run, "--out", str(out)]
+    assert refused(*sweep, "--tokens-per-param", "0") == (
+        "splitlib sweep: error: --tokens-per-param and --special-tokens must be positive, e.g. "
+        "--tokens-per-param 1,4 --special-tokens 5k,20k."
+    )
+    assert refused(*sweep, "--domains", "kjv-bible,nosuch") == (
+        "splitlib sweep: error: --domains: nosuch not in the split; its domains: kjv-bible, "
+        "python-docs, wikibooks-recipes."
+    )
+    assert refused(*sweep, "--sizes", "10k,20k").startswith(
+        "splitlib sweep: error: unknown model size '20k'."
+    )
+    assert not out.exists()  # nothing claimed, nothing trained
+    # 0 is a value, not "the preset's": refused before the sweep the experiment starts with
+    assert refused("experiment", "--manifest", split_run, "--out", str(out),
+                   "--compute-multiple", "0") == (
+        "splitlib experiment: error: --compute-multiple 0: the target must spend at least 2x "
+        "the sweep's largest compute, so that the law extrapolates."
+    )  # fmt: skip
+    with pytest.raises(SystemExit):
+        main([*sweep, "--seeds", "a"])
+    assert "argument --seeds: not whole numbers: 'a' (comma-separated, e.g. 0,1,2)" in (
+        capsys.readouterr().err
+    )
+    code, lines, _ = _train(capsys, "--manifest", split_run, "--model", "10k", "--out",
+                            str(tmp_path / "t"), "--pretrain-tokens", "0", "--special-tokens", "1k")  # fmt: skip
+    assert code == 2 and lines == [
+        "splitlib train: error: --pretrain-tokens 0: the seed must pretrain on some tokens, e.g. 2M."
+    ]
+    assert not out.exists()
