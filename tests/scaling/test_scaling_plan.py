@@ -72,6 +72,15 @@ def test_domains_the_law_never_saw_borrow_the_mean_and_say_so():
         "over the fitted specialist domains for E, B, gamma" in note
         for note in plan["notes"]
     )
+    assert plan["notes"][0] == (
+        "no domain of this plan (medicine) was in the law's fit (code, law): every domain "
+        "borrows averaged parameters, so the plan cannot tell them apart; fit a law on runs of "
+        "this split's domains"
+    )
+    mixed = [{"name": "medicine"}, {"name": "code"}]
+    assert not any(
+        n.startswith("no domain") for n in make_plan(LAW, N, tokens=2e9, domains=mixed)["notes"]
+    )
 
 
 def test_an_effective_data_law_reports_its_boundary_optimum():
