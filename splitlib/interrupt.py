@@ -37,10 +37,6 @@ def install() -> None:
         signal.signal(signal.SIGINT, _on_sigint)
 
 
-def requested() -> bool:
-    return _requested.is_set()
-
-
 def stop_quietly() -> None:
     """Stop the SparkContext of an interrupted driver, without Spark's cancellation noise.
 

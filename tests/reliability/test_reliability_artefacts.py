@@ -201,3 +201,14 @@ def test_a_store_without_credentials_or_not_answering_is_one_line(capsys, monkey
                                f'connect to the endpoint URL: "http://127.0.0.1:{port}/')  # fmt: skip
     assert lines[0].endswith("check the endpoint (SPLITLIB_S3_ENDPOINT_URL) and the network, "
                              "then rerun the same command.")  # fmt: skip
+
+
+def test_a_permission_error_is_one_line():
+    from splitlib.errors import storage_problem
+
+    denied = PermissionError(13, "Permission denied", "/srv/corpus/a.jsonl")
+    assert storage_problem(denied) == (
+        "permission denied for '/srv/corpus/a.jsonl': check who may read or write it, or use "
+        "another path."
+    )
+    assert storage_problem(ValueError("a bug, not the store")) is None  # raised as it is
