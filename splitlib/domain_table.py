@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
+from splitlib.errors import UserError
 from splitlib.manifest import read_manifest
 from splitlib.summary import domain_mode_words, percent
 
@@ -108,12 +110,20 @@ def main(argv: list[str]) -> int:
     )
     p.add_argument("--json", action="store_true", help="print one JSON line per domain instead")
     args = p.parse_args(argv)
+    if args.examples < 0:
+        raise UserError(f"--examples {args.examples}: give a number of documents, 0 or more.")
     manifest = read_manifest(args.run)
+    kept = max((len(d.get("examples", [])) for d in manifest["domains"]), default=0)
+    if args.examples > kept:  # the run kept only so many (domains.examples): say so
+        print(
+            f"note: the run kept {kept} examples per domain (domains.examples); showing those.",
+            file=sys.stderr,
+        )
     if args.json:
         keys = ("name", "docs", "stability", "agreement", "top_terms")
         for d in manifest["domains"]:
             record = {key: d.get(key) for key in keys}
-            record["examples"] = d.get("examples", [])[: max(args.examples, 0)]
+            record["examples"] = d.get("examples", [])[: args.examples]
             print(json.dumps(record, ensure_ascii=False))
         return 0
     print("\n".join(domain_lines(manifest, args.examples)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime, timezone
 from typing import Any
 
 from splitlib import storage
@@ -16,6 +17,7 @@ from splitlib.errors import UserError
 
 SCHEMA_VERSION = 1
 MANIFEST_NAME = "manifest.json"
+STALE_PROGRESS_S = 60  # a running job's heartbeat rewrites progress.json every 5 s
 
 
 def manifest_url(run_root: str) -> str:
@@ -45,7 +47,7 @@ def read_manifest(run_root_or_manifest: str) -> dict[str, Any]:
     except FileNotFoundError:
         raise UserError(
             f"no {MANIFEST_NAME} at {url!r}: this is not a committed split run "
-            "(the job did not finish, or the path is wrong). Run `splitlib run` first, "
+            f"({_unfinished(url)}). Run `splitlib run` first, "
             "or point at the run root that holds manifest.json."
         ) from None
     except NotADirectoryError:
@@ -69,6 +71,31 @@ def read_manifest(run_root_or_manifest: str) -> dict[str, Any]:
             "re-run the split with this version of splitlib."
         )
     return manifest
+
+
+def _unfinished(url: str) -> str:
+    """Why a run root has no manifest, from its progress.json when the job left one."""
+    progress = url[: -len(MANIFEST_NAME)] + "progress.json"
+    try:
+        state = json.loads(storage.read_bytes(progress))
+        stage, pid = state.get("stage") or "?", state.get("pid")
+    except Exception:  # noqa: BLE001 - no readable progress file: the usual reasons
+        return "the job did not finish, or the path is wrong"
+    if state.get("state") == "running":
+        try:
+            written = datetime.fromisoformat(state["updated"])
+            age = int((datetime.now(timezone.utc) - written).total_seconds())
+        except (KeyError, TypeError, ValueError):
+            age = None
+        if age is not None and age > STALE_PROGRESS_S:  # a live job rewrites it every 5 s
+            return (
+                f"its job stopped in stage {stage} without finishing: progress.json was last "
+                f"written {age} s ago (killed, or it lost its store)"
+            )
+        return f"its job is still running, in stage {stage} (pid {pid}, progress.json)"
+    if state.get("state") == "failed":
+        return f"its job failed in stage {stage} and committed nothing (progress.json)"
+    return "the job did not finish, or the path is wrong"
 
 
 def _where(err: Exception) -> str:

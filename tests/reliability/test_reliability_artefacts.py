@@ -5,6 +5,7 @@ failed training start does not block the same command; a corrupted checkpoint is
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import socket
 from pathlib import Path
@@ -212,3 +213,30 @@ def test_a_permission_error_is_one_line():
         "another path."
     )
     assert storage_problem(ValueError("a bug, not the store")) is None  # raised as it is
+
+
+@pytest.mark.parametrize(
+    ("state", "ago", "why"),
+    [
+        ("running", 2, "its job is still running, in stage featurize (pid 4242, progress.json)"),
+        ("running", 600, "its job stopped in stage featurize without finishing: progress.json "
+         "was last written N s ago (killed, or it lost its store)"),
+        ("failed", 2, "its job failed in stage featurize and committed nothing (progress.json)"),
+    ],
+)  # fmt: skip
+def test_a_run_without_manifest_says_what_its_progress_file_says(capsys, tmp_path, state, ago, why):
+    from datetime import datetime, timedelta, timezone
+
+    written = datetime.now(timezone.utc) - timedelta(seconds=ago)
+    progress = {"job": "split", "state": state, "stage": "featurize", "pid": 4242,
+                "updated": written.isoformat(timespec="seconds")}  # fmt: skip
+    (tmp_path / "progress.json").write_text(json.dumps(progress))
+    code, lines = cli(capsys, "domains", "--run", str(tmp_path))
+    assert code == 2 and len(lines) == 1
+    age = re.search(r"written (\d+) s ago", lines[0])  # the clock ticks on while it reads
+    assert (age is None) == (ago < 60) and (age is None or ago <= int(age[1]) <= ago + 2)
+    assert re.sub(r"written \d+ s ago", "written N s ago", lines[0]) == (
+        f"splitlib domains: error: no manifest.json at {str(tmp_path / 'manifest.json')!r}: this "
+        f"is not a committed split run ({why}). Run `splitlib run` first, or point at the run "
+        "root that holds manifest.json."
+    )

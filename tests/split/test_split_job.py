@@ -281,6 +281,20 @@ def test_the_domains_command_shows_a_runs_domains_in_the_terminal(bundled_run, c
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["name"] for r in records] == [d["name"] for d in domains]
     assert records[0]["stability"] == domains[0]["stability"] and records[0]["examples"] == []
+    # more examples than the run kept: those, and a note saying how many it kept
+    kept = len(domains[0]["examples"])
+    assert main(["domains", "--run", root, "--json", "--examples", "1000"]) == 0
+    captured = capsys.readouterr()
+    assert [len(json.loads(line)["examples"]) for line in captured.out.splitlines()] == [
+        len(d["examples"]) for d in domains
+    ]
+    assert captured.err == (
+        f"note: the run kept {kept} examples per domain (domains.examples); showing those.\n"
+    )
+    assert main(["domains", "--run", root, "--examples", "-1"]) == 2
+    assert capsys.readouterr().err == (
+        "splitlib domains: error: --examples -1: give a number of documents, 0 or more.\n"
+    )
     # not a run: one clear message
     assert main(["domains", "--run", str(tmp_path)]) == 2
     assert "this is not a committed split run" in capsys.readouterr().err
