@@ -27,7 +27,9 @@ def _on_sigint(signum, frame) -> None:
     if not _requested.is_set():
         _requested.set()
         logging.getLogger().addFilter(_DropPy4j())  # what py4j logs on the root logger
-        logging.getLogger("py4j").disabled = True  # and on its own, on the way out
+        # and on its own loggers (py4j.clientserver, ...), which inherit this level: `disabled`
+        # would silence only the parent, and the socket's shutdown is logged by a child
+        logging.getLogger("py4j").setLevel(logging.CRITICAL + 1)
     raise KeyboardInterrupt
 
 
