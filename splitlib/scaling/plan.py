@@ -220,16 +220,16 @@ def _mapping_notes(notes: list[str], law, budgets: list[DomainBudget]) -> None:
     if not law.fitted_domains:
         notes.append("the law's parameters are shared by all domains")
         return
-    borrowed = [b.name for b in budgets if law.domain_params(b.name)[1]]
-    if borrowed and len(borrowed) == len(budgets):  # the first note, before one per domain
+    averaged_of = {b.name: law.domain_params(b.name)[1] for b in budgets}
+    if averaged_of and all(averaged_of.values()):  # the first note, before one per domain
         notes.insert(
             0,
-            f"no domain of this plan ({', '.join(borrowed)}) was in the law's fit "
+            f"no domain of this plan ({', '.join(averaged_of)}) was in the law's fit "
             f"({', '.join(law.fitted_domains)}): every domain borrows averaged parameters, so "
             "the plan cannot tell them apart; fit a law on runs of this split's domains",
         )
     for b in budgets:
-        _, averaged = law.domain_params(b.name)
+        averaged = averaged_of[b.name]
         if averaged:
             notes.append(
                 f"domain {b.name!r} was not among the fitted domains "

@@ -88,6 +88,11 @@ class Plan:
         return stable + sum(b.decay_steps for b in self.branches)
 
 
+def whole_steps(tokens: int, batch_tokens: int) -> int:
+    """The optimizer steps a budget of `tokens` trains: the nearest whole number, at least one."""
+    return max(1, round(tokens / batch_tokens))
+
+
 def make_plan(
     pretrain: list[int],
     special: dict[str, list[int]],
@@ -106,7 +111,7 @@ def make_plan(
         raise UserError("token budgets D and D' must be positive")
 
     def steps(tokens: int) -> int:
-        return max(1, round(tokens / batch_tokens))
+        return whole_steps(tokens, batch_tokens)
 
     def decay(n: int) -> int:
         return decay_steps_for(n, decay_fraction)

@@ -19,7 +19,7 @@ from splitlib.errors import UserError
 from splitlib.train.config import TrainConfig
 from splitlib.train.data import split_shards
 from splitlib.train.models import ModelSize, model_size
-from splitlib.train.phases import Plan, make_plan
+from splitlib.train.phases import Plan, make_plan, whole_steps
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def rounding_note(budget: Budget, batch_seqs: int, seq_len: int, tolerance: floa
     asked += [(f"D'[{name}]", t) for name, tokens in budget.special.items() for t in tokens]
     moved = []
     for label, tokens in asked:
-        trained = max(1, round(tokens / batch)) * batch
+        trained = whole_steps(tokens, batch) * batch
         if abs(trained - tokens) > tolerance * tokens:
             moved.append(f"{label} {tokens:,} -> {trained:,} ({(trained - tokens) / tokens:+.0%})")
     if not moved:
